@@ -19,6 +19,11 @@ export const GROUPS: readonly GroupRow[] = [
     summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
     load: () => import('./commands/completion.js'),
   },
+  {
+    commands: ['serve'],
+    summaries: { serve: 'serve content keys (AES-128, ClearKey) with token authorization and replay limits' },
+    load: () => import('./commands/serve.js'),
+  },
 ];
 
 export function groupFor(command: string): GroupRow | undefined {

@@ -3,10 +3,10 @@
  * have them. Loaded as one value and swapped as one value (SIGHUP reload is
  * atomic: a request sees either the old config or the new, never a mix).
  */
-import type { KeyId } from '../crypto/values.js';
+import { KeyId } from '../crypto/values.js';
 import { readKeyFile, type ContentKeyEntry } from '../keys/content-keys.js';
 import { readFileChecked } from '../fsx/atomic.js';
-import { parseKeysmithPolicy, type TokenRestriction } from '../tokens/index.js';
+import { parseKeysmithPolicy, type KeyAuthorization, type KeysmithPolicy, type TokenRestriction } from '../tokens/index.js';
 
 /** How one key id is protected. */
 export type KeyAccess =
@@ -29,23 +29,23 @@ export interface ServeConfig {
 const OPEN: KeyAccess = { kind: 'open' };
 const DENY: KeyAccess = { kind: 'deny' };
 
-type PolicyDoc = ReturnType<typeof parseKeysmithPolicy>;
-
-/** Map the token library's policy document onto KeyAccess rules. */
-function accessOf(rule: unknown): KeyAccess {
-  const r = rule as { type?: string; kind?: string; restriction?: TokenRestriction } | string;
-  const kind = typeof r === 'string' ? r : (r.type ?? r.kind);
-  if (kind === 'open') return OPEN;
-  if (kind === 'token' && typeof r === 'object' && r.restriction) return { kind: 'token', restriction: r.restriction };
-  return DENY;
+/** One rule of the token library's policy document (docs/policy.md) as a KeyAccess. */
+function accessOf(rule: KeyAuthorization): KeyAccess {
+  switch (rule.authorization) {
+    case 'open':
+      return OPEN;
+    case 'token':
+      return { kind: 'token', restriction: rule.token };
+    default:
+      return DENY;
+  }
 }
 
-export function policyRules(doc: PolicyDoc): { byKid: Map<string, KeyAccess>; fallback: KeyAccess } {
-  const d = doc as unknown as { default?: unknown; keys?: Record<string, unknown> | Map<string, unknown> };
+/** The policy document as rules by KID hex plus the default (deny when the file has none). */
+export function policyRules(doc: KeysmithPolicy): { byKid: Map<string, KeyAccess>; fallback: KeyAccess } {
   const byKid = new Map<string, KeyAccess>();
-  const entries = d.keys instanceof Map ? [...d.keys] : Object.entries(d.keys ?? {});
-  for (const [kid, rule] of entries) byKid.set(kid.replaceAll('-', '').toLowerCase(), accessOf(rule));
-  return { byKid, fallback: d.default === undefined ? DENY : accessOf(d.default) };
+  for (const [uuid, rule] of doc.keys) byKid.set(KeyId.parse(uuid).hex, accessOf(rule));
+  return { byKid, fallback: accessOf(doc.default) };
 }
 
 export function makeServeConfig(
@@ -71,7 +71,7 @@ export async function loadServeConfig(keysPath: string, policyPath?: string): Pr
   let policy: ReturnType<typeof policyRules> | undefined;
   if (policyPath !== undefined) {
     const text = (await readFileChecked(policyPath, 4 * 1024 * 1024)).toString('utf8');
-    policy = policyRules(parseKeysmithPolicy(text));
+    policy = policyRules(parseKeysmithPolicy(text, policyPath));
   }
   return makeServeConfig(entries, policy, { keys: keysPath, ...(policyPath === undefined ? {} : { policy: policyPath }) });
 }

@@ -56,10 +56,11 @@ export class MemoryReplayStore implements ReplayStore {
     this.counts = new MemoryCounts(clock);
   }
 
-  consume(use: ReplayUse): Promise<ReplayVerdict> {
+  // async: a bad argument rejects like every other store instead of throwing.
+  async consume(use: ReplayUse): Promise<ReplayVerdict> {
     checkUse(use);
     const count = this.counts.increment(use.identity, use.expiresAtMs);
-    return Promise.resolve({ allowed: count <= use.maxUses, count });
+    return { allowed: count <= use.maxUses, count };
   }
 
   ping(): Promise<void> {

@@ -76,7 +76,7 @@ describe('refusals', () => {
     const s = await startServer();
     t.after(() => s.close());
     const bad = await token({ kid: TOKEN_KID, secret: WRONG_SECRET });
-    for (const headers of [{}, { Authorization: `Bearer ${bad}` }]) {
+    for (const headers of [{}, { Authorization: `Bearer ${bad}` }] as Record<string, string>[]) {
       const known = await get(`${s.url}/keys/aes/${TOKEN_KID.uuid}`, { headers });
       const unknown = await get(`${s.url}/keys/aes/${UNKNOWN_KID.uuid}`, { headers });
       assert.equal(known.status, 401);

@@ -6,6 +6,7 @@ export * from './store-redis.js';
 export * from './open-store.js';
 export * from './config.js';
 export * from './authorize.js';
+export * from './token-cache.js';
 export * from './clearkey.js';
 export * from './metrics.js';
 export * from './access-log.js';

@@ -19,6 +19,7 @@ import { formatLicense, parseLicenseRequest } from './clearkey.js';
 import type { ServeConfig } from './config.js';
 import { BodyTooLarge, readBody, sendError, sendJson, sendPreflight, setCors, tokenOf, type CorsPolicy } from './http-util.js';
 import { ServerMetrics } from './metrics.js';
+import { VerifiedTokenCache } from './token-cache.js';
 import type { ReplayStore } from './replay-store.js';
 
 export interface ServerLimits {
@@ -53,6 +54,8 @@ export interface KeyServerOptions {
   store: ReplayStore;
   /** The token verifier; default the token library's verifyToken. */
   verify?: VerifyFn;
+  /** Cache verified tokens until their expiry (token-cache.ts); default true. */
+  cacheVerifiedTokens?: boolean;
   clock?: Clock;
   tls?: { cert: Buffer | string; key: Buffer | string };
   log?: AccessLogSink;
@@ -60,10 +63,24 @@ export interface KeyServerOptions {
   cors?: Partial<CorsPolicy>;
 }
 
+/** The request target as path + query; a cheap stand-in for `new URL()` on the hot path. */
+interface Target {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
+function parseTarget(raw: string | undefined): Target {
+  const text = raw ?? '/';
+  const q = text.indexOf('?');
+  const path = q < 0 ? text : text.slice(0, q);
+  if (!path.startsWith('/')) return { pathname: '/(invalid)', searchParams: new URLSearchParams() };
+  return { pathname: path, searchParams: new URLSearchParams(q < 0 ? '' : text.slice(q + 1)) };
+}
+
 interface RequestState {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  url: Target;
   log: Partial<AccessLogEntry>;
 }
 
@@ -82,7 +99,12 @@ const UUIDISH = /^(?:[0-9a-fA-F]{32}|\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 function kidOfAesRequest(s: RequestState): KeyId | undefined {
   const m = /^\/keys\/aes\/([^/]+)$/.exec(s.url.pathname);
-  const text = m ? decodeURIComponent(m[1]!) : s.url.searchParams.get('kid');
+  let text: string | null;
+  try {
+    text = m ? decodeURIComponent(m[1]!) : s.url.searchParams.get('kid');
+  } catch {
+    return undefined;
+  }
   if (text === null || !UUIDISH.test(text)) return undefined;
   return KeyId.parse(text);
 }
@@ -143,6 +165,7 @@ export class KeyServer {
   readonly server: Server;
   readonly metrics = new ServerMetrics();
   readonly limits: ServerLimits;
+  readonly tokenCache = new VerifiedTokenCache();
   private config: ServeConfig;
   private readonly store: ReplayStore;
   private readonly verify: VerifyFn;
@@ -156,7 +179,8 @@ export class KeyServer {
   constructor(options: KeyServerOptions) {
     this.config = options.config;
     this.store = options.store;
-    this.verify = options.verify ?? verifyToken;
+    const verify = options.verify ?? verifyToken;
+    this.verify = options.cacheVerifiedTokens === false ? verify : this.tokenCache.wrap(verify);
     this.clock = options.clock ?? systemClock;
     this.log = options.log;
     this.cors = { origin: options.cors?.origin ?? '*' };
@@ -184,6 +208,7 @@ export class KeyServer {
   /** Swap keys and policy in one step (SIGHUP). In-flight requests finish with the config they started with. */
   reload(config: ServeConfig): void {
     this.config = config;
+    this.tokenCache.clear(); // entries are bound to the old restriction objects anyway
     this.metrics.reloads.inc({ result: 'ok' });
   }
 
@@ -243,12 +268,7 @@ export class KeyServer {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     this.inFlight++;
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://keysmith.invalid');
-    } catch {
-      url = new URL('http://keysmith.invalid/');
-    }
+    const url = parseTarget(req.url);
     const s: RequestState = { req, res, url, log: { endpoint: 'none' } };
     const route = ROUTES.find((r) => r.match(url.pathname, url.searchParams));
     const method = req.method ?? 'GET';
@@ -282,16 +302,18 @@ export class KeyServer {
         this.metrics.requests.inc({ endpoint, method: route ? method : 'other', status: String(res.statusCode) });
         this.metrics.latency.observe({ endpoint }, ms / 1000);
         if (s.log.code) this.metrics.refusals.inc({ reason: s.log.code });
-        this.log?.({
-          time: new Date(this.clock.now()).toISOString(),
-          method,
-          path: route ? url.pathname : '(unknown)',
-          status: res.statusCode,
-          ms,
-          remote: req.socket.remoteAddress,
-          ...s.log,
-          endpoint,
-        } as AccessLogEntry);
+        if (this.log) {
+          this.log({
+            time: new Date(this.clock.now()).toISOString(),
+            method,
+            path: route ? url.pathname : '(unknown)',
+            status: res.statusCode,
+            ms,
+            remote: req.socket.remoteAddress,
+            ...s.log,
+            endpoint,
+          } as AccessLogEntry);
+        }
         if (--this.inFlight === 0 && this.idle) this.idle();
       }
     }

@@ -5,7 +5,20 @@
 
 type Labels = Record<string, string>;
 
+/** Rendered label sets, memoized: the hot path does one join and one Map lookup. */
+const rendered = new Map<string, string>();
+
 function labelText(labels: Labels): string {
+  let memoKey = '';
+  for (const k in labels) memoKey += `${k}\u0001${labels[k]}\u0002`;
+  const hit = rendered.get(memoKey);
+  if (hit !== undefined) return hit;
+  const text = renderLabels(labels);
+  if (rendered.size < 10_000) rendered.set(memoKey, text);
+  return text;
+}
+
+function renderLabels(labels: Labels): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }

@@ -19,6 +19,11 @@ export const GROUPS: readonly GroupRow[] = [
     summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
     load: () => import('./commands/completion.js'),
   },
+  {
+    commands: ['token'],
+    summaries: { token: 'test tokens: keygen, issue, verify and inspect JWT/SWT' },
+    load: () => import('./commands/token.js'),
+  },
 ];
 
 export function groupFor(command: string): GroupRow | undefined {

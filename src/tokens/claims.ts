@@ -24,14 +24,14 @@ export function checkTimes(c: NormalizedClaims, nowSeconds: number, restriction:
   const tol = restriction.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   // RFC 7519 §4.1.4: the current time MUST be before exp (plus a small leeway).
   if (nowSeconds >= c.expiresAt + tol) {
-    throw tokenError('ERR_TOKEN_EXPIRED', `token expired at ${new Date(c.expiresAt * 1000).toISOString()}`, {
+    throw tokenError('ERR_TOKEN_EXPIRED', `token expired at ${new Date(c.expiresAt * 1000).toISOString().replace('.000Z', 'Z')}`, {
       hint: 'issue a new token',
       details: { expiresAt: c.expiresAt, now: nowSeconds },
     });
   }
   // RFC 7519 §4.1.5: not before nbf (minus the leeway).
   if (c.notBefore !== undefined && nowSeconds + tol < c.notBefore) {
-    throw tokenError('ERR_TOKEN_NOT_YET_VALID', `token is not valid before ${new Date(c.notBefore * 1000).toISOString()}`, {
+    throw tokenError('ERR_TOKEN_NOT_YET_VALID', `token is not valid before ${new Date(c.notBefore * 1000).toISOString().replace('.000Z', 'Z')}`, {
       hint: 'check the clocks of issuer and key server',
       details: { notBefore: c.notBefore, now: nowSeconds },
     });

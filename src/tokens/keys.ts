@@ -192,6 +192,15 @@ function stripZeros(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.subarray(i));
 }
 
+/** JSON.parse, but its error (which quotes the input, i.e. the key) never escapes. */
+function parseKeyJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw templateError('ERR_TOKEN_KEY_INVALID', 'key JSON is not valid JSON');
+  }
+}
+
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
 }
@@ -213,7 +222,7 @@ export function signingKey(alg: JwtAlgorithm, text: string): SigningKey {
   if (row.kind === 'symmetric') {
     let secret: Buffer;
     if (t.startsWith('{')) {
-      const jwk = JSON.parse(t) as { kty?: string; k?: string };
+      const jwk = parseKeyJson(t) as { kty?: string; k?: string };
       if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw templateError('ERR_TOKEN_KEY_INVALID', 'JWK is not an oct key');
       secret = Buffer.from(jwk.k, 'base64url');
     } else {
@@ -226,7 +235,7 @@ export function signingKey(alg: JwtAlgorithm, text: string): SigningKey {
   }
   let key: KeyObject;
   try {
-    key = t.startsWith('{') ? createPrivateKey({ key: JSON.parse(t) as JsonWebKey, format: 'jwk' }) : createPrivateKey(t);
+    key = t.startsWith('{') ? createPrivateKey({ key: parseKeyJson(t) as JsonWebKey, format: 'jwk' }) : createPrivateKey(t);
   } catch (err) {
     throw templateError('ERR_TOKEN_KEY_INVALID', `${alg} needs a private key (PEM or JWK): ${firstLine(err)}`);
   }

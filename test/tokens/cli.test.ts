@@ -94,6 +94,14 @@ describe('keysmith token', () => {
     assert.equal((await runInProcess(['token', 'verify', token, '--template', bad])).status, 3);
   });
 
+  it('a broken key file exits 3 and never echoes the key, even with --verbose', async () => {
+    const file = join(dir, 'broken.jwk');
+    writeFileSync(file, `{"kty":"oct","k":"${SECRET_B64}"`);
+    const r = await runInProcess(['token', 'issue', '--type', 'jwt', '--key-file', file, '--issuer', 'a', '--audience', 'b', '--expires', '1h', '--verbose', '--json']);
+    assert.equal(r.status, 3);
+    assert.equal((r.stdout + r.stderr).includes(SECRET_B64.slice(0, 16)), false);
+  });
+
   it('usage errors exit 2', async () => {
     assert.equal((await runInProcess(['token', 'issue', '--type', 'jwt', '--key', SECRET_B64, '--issuer', 'a', '--audience', 'b'])).status, 2);
     assert.equal((await runInProcess(['token', 'issue', '--type', 'xml', '--key', SECRET_B64, '--issuer', 'a', '--audience', 'b', '--expires', '1h'])).status, 2);

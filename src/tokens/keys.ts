@@ -59,7 +59,7 @@ export interface VerificationKey {
   kind: KeyKind;
   source: KeySource;
   key: KeyObject;
-  /** The JWT algorithms this key may verify: the allowlist bound to the key. */
+  /** The JWT algorithms this key may verify: the allowlist bound to the key (one by default). */
   algorithms: readonly JwtAlgorithm[];
   /** Optional key id (JWK `kid`), used only to try the named key first. */
   kid?: string;
@@ -96,19 +96,23 @@ function finish(key: KeyObject, source: KeySource, kid: string | undefined, rest
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) throw templateError('ERR_TOKEN_KEY_INVALID', `RSA key of ${bits} bits is too short`, `use at least ${MIN_RSA_BITS} bits`);
   }
-  let algorithms = algorithmsFor(key);
-  if (algorithms.length === 0) throw templateError('ERR_TOKEN_KEY_INVALID', 'no JWT algorithm fits this key', 'HMAC keys need 32 bytes or more; EC keys must be on P-256, P-384 or P-521');
+  const permitted = algorithmsFor(key);
+  if (permitted.length === 0) throw templateError('ERR_TOKEN_KEY_INVALID', 'no JWT algorithm fits this key', 'HMAC keys need 32 bytes or more; EC keys must be on P-256, P-384 or P-521');
+  // RFC 8725 §3.1: one algorithm per key unless the template names others
+  // (HS256 for secrets, RS256 for RSA, the curve's ES* for EC — what Azure key delivery accepts).
+  let algorithms: JwtAlgorithm[] = [permitted[0] as JwtAlgorithm];
   if (restrict) {
-    const bad = restrict.filter((a) => !algorithms.includes(a as JwtAlgorithm));
-    if (bad.length > 0) throw templateError('ERR_TOKEN_KEY_INVALID', `algorithm ${bad.join(', ')} does not fit a ${kind} key`, `allowed for this key: ${algorithms.join(', ')}`);
-    algorithms = algorithms.filter((a) => restrict.includes(a));
+    const bad = restrict.filter((a) => !permitted.includes(a as JwtAlgorithm));
+    if (bad.length > 0) throw templateError('ERR_TOKEN_KEY_INVALID', `algorithm ${bad.join(', ')} does not fit this ${kind} key`, `possible for this key: ${permitted.join(', ')}`);
+    if (restrict.length === 0) throw templateError('ERR_TOKEN_KEY_INVALID', 'a key needs at least one algorithm');
+    algorithms = permitted.filter((a) => restrict.includes(a));
   }
   return { kind, source, key, algorithms, ...(kid === undefined ? {} : { kid }), fingerprint: fingerprintOf(key) };
 }
 
 export interface KeyOptions {
   kid?: string;
-  /** Narrow the key's allowlist further (e.g. only HS256). */
+  /** The key's allowlist, chosen among the algorithms its type permits (default: HS256 / RS256 / the curve's ES*). */
   algorithms?: readonly string[];
 }
 

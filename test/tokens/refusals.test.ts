@@ -3,11 +3,11 @@
  * RFC 8725). None may crash: every failure is a KeysmithError.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { isKeysmithError } from '../../src/errors.js';
-import { CLAIM_CONTENT_KEY_ID, CLAIM_MAX_USES, issueToken, signingKey, verifyToken, type TokenRestriction } from '../../src/tokens/index.js';
+import { CLAIM_CONTENT_KEY_ID, CLAIM_MAX_USES, issueToken, pemVerificationKey, signingKey, verifyToken, type TokenRestriction } from '../../src/tokens/index.js';
 import { AUDIENCE, ISSUER, KID, NOW, OTHER_KID, RSA_PRIVATE_PEM, RSA_PUBLIC_PEM, SECRET, SECRET_B64, claimsJson, clock, rawJws, restriction, rsaRestriction } from './helpers.js';
 
 const hs = (extra: Record<string, unknown> = {}, header = '{"alg":"HS256","typ":"JWT"}'): string => rawJws(header, claimsJson(extra), { hmac: SECRET });
@@ -44,6 +44,12 @@ describe('token refusals', () => {
   it('HS/RS confusion: HS256 signed with the RSA public key PEM as secret', () =>
     refused(rawJws('{"alg":"HS256","typ":"JWT"}', claimsJson(), { hmac: Buffer.from(RSA_PUBLIC_PEM) }), 'ERR_TOKEN_ALGORITHM', rsaRestriction()));
   it('RS256 token against a symmetric-only restriction', () => refused(rawJws('{"alg":"RS256"}', claimsJson(), { rsaPem: RSA_PRIVATE_PEM }), 'ERR_TOKEN_ALGORITHM'));
+  it('RS384 against an RSA key that allows only its default RS256 (one algorithm per key)', async () => {
+    const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 600 }).setProtectedHeader({ alg: 'RS384' }).sign(createPrivateKey(RSA_PRIVATE_PEM));
+    await refused(token, 'ERR_TOKEN_ALGORITHM', rsaRestriction());
+    // Allowed once the template names it.
+    await verifyToken(token, restriction('jwt', [pemVerificationKey(RSA_PUBLIC_PEM, { algorithms: ['RS256', 'RS384'] })]), { clock });
+  });
   it('missing exp', () => refused(rawJws('{"alg":"HS256"}', JSON.stringify({ iss: ISSUER, aud: AUDIENCE }), { hmac: SECRET }), 'ERR_TOKEN_EXPIRY_MISSING'));
   it('exp that is not a number', () => refused(hs({ exp: String(NOW + 600) }), 'ERR_TOKEN_MALFORMED'));
   it('maxuses with exp more than 1 h out', () => refused(hs({ exp: NOW + 3601, [CLAIM_MAX_USES]: 5 }), 'ERR_TOKEN_MAXUSES_EXPIRY'));

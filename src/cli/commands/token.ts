@@ -462,7 +462,7 @@ Examples:
     .option('--key-file <file>', 'verification key: base64, PEM public key or certificate, JWK, JWKS (repeatable)', collect)
     .option('--issuer <url>', 'required issuer (without --template)')
     .option('--audience <url>', 'required audience (without --template)')
-    .option('--alg <alg>', 'narrow the algorithms allowed for the keys (repeatable)', collect)
+    .option('--alg <alg>', 'algorithm allowed for the keys, instead of the one default per key type (repeatable)', collect)
     .option('--require-claim <name[=value]>', 'a required claim (repeatable; without --template)', collect)
     .option('--clock-tolerance <seconds>', 'leeway for exp/nbf (default 60, at most 300)')
     .option('--kid <kid>', 'the key id being requested (checked against contentkeyidentifier)')

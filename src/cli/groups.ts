@@ -20,6 +20,11 @@ export const GROUPS: readonly GroupRow[] = [
     load: () => import('./commands/completion.js'),
   },
   {
+    commands: ['token'],
+    summaries: { token: 'test tokens: keygen, issue, verify and inspect JWT/SWT' },
+    load: () => import('./commands/token.js'),
+  },
+  {
     commands: ['serve'],
     summaries: { serve: 'serve content keys (AES-128, ClearKey) with token authorization and replay limits' },
     load: () => import('./commands/serve.js'),

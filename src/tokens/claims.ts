@@ -4,7 +4,7 @@
  */
 import { KeyId } from '../crypto/values.js';
 import { tokenError } from './errors.js';
-import { CLAIM_CONTENT_KEY_ID, CLAIM_MAX_USES, DEFAULT_CLOCK_TOLERANCE_SECONDS, type TokenRestriction } from './restriction.js';
+import { CLAIM_CONTENT_KEY_ID, CLAIM_MAX_USES, DEFAULT_CLOCK_TOLERANCE_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS, type TokenRestriction } from './restriction.js';
 
 /** A maxuses token may expire at most this long after the request (Azure key delivery rule). */
 export const MAX_USES_MAX_LIFETIME_SECONDS = 3600;
@@ -21,17 +21,19 @@ export interface NormalizedClaims {
 }
 
 export function checkTimes(c: NormalizedClaims, nowSeconds: number, restriction: TokenRestriction): void {
-  const tol = restriction.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  // A restriction built in code skips the template checks: clamp the leeway to 0 … 300 s here too.
+  const raw = restriction.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  const tol = Number.isFinite(raw) ? Math.min(Math.max(Math.floor(raw), 0), MAX_CLOCK_TOLERANCE_SECONDS) : DEFAULT_CLOCK_TOLERANCE_SECONDS;
   // RFC 7519 §4.1.4: the current time MUST be before exp (plus a small leeway).
   if (nowSeconds >= c.expiresAt + tol) {
-    throw tokenError('ERR_TOKEN_EXPIRED', `token expired at ${new Date(c.expiresAt * 1000).toISOString()}`, {
+    throw tokenError('ERR_TOKEN_EXPIRED', `token expired at ${new Date(c.expiresAt * 1000).toISOString().replace('.000Z', 'Z')}`, {
       hint: 'issue a new token',
       details: { expiresAt: c.expiresAt, now: nowSeconds },
     });
   }
   // RFC 7519 §4.1.5: not before nbf (minus the leeway).
   if (c.notBefore !== undefined && nowSeconds + tol < c.notBefore) {
-    throw tokenError('ERR_TOKEN_NOT_YET_VALID', `token is not valid before ${new Date(c.notBefore * 1000).toISOString()}`, {
+    throw tokenError('ERR_TOKEN_NOT_YET_VALID', `token is not valid before ${new Date(c.notBefore * 1000).toISOString().replace('.000Z', 'Z')}`, {
       hint: 'check the clocks of issuer and key server',
       details: { notBefore: c.notBefore, now: nowSeconds },
     });

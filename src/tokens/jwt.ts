@@ -23,6 +23,7 @@ export interface DecodedJwt {
 }
 
 const B64URL_RE = /^[A-Za-z0-9_-]*$/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function segment(text: string, what: string): Buffer {
   // RFC 7515 §2: base64url without padding; refuse non-canonical encodings too.
@@ -35,7 +36,7 @@ function segment(text: string, what: string): Buffer {
 function json(bytes: Buffer, what: string): Record<string, unknown> {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw tokenError('ERR_TOKEN_MALFORMED', `JWT ${what} is not UTF-8`);
   }

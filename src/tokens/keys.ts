@@ -59,7 +59,7 @@ export interface VerificationKey {
   kind: KeyKind;
   source: KeySource;
   key: KeyObject;
-  /** The JWT algorithms this key may verify: the allowlist bound to the key. */
+  /** The JWT algorithms this key may verify: the allowlist bound to the key (one by default). */
   algorithms: readonly JwtAlgorithm[];
   /** Optional key id (JWK `kid`), used only to try the named key first. */
   kid?: string;
@@ -96,19 +96,23 @@ function finish(key: KeyObject, source: KeySource, kid: string | undefined, rest
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) throw templateError('ERR_TOKEN_KEY_INVALID', `RSA key of ${bits} bits is too short`, `use at least ${MIN_RSA_BITS} bits`);
   }
-  let algorithms = algorithmsFor(key);
-  if (algorithms.length === 0) throw templateError('ERR_TOKEN_KEY_INVALID', 'no JWT algorithm fits this key', 'HMAC keys need 32 bytes or more; EC keys must be on P-256, P-384 or P-521');
+  const permitted = algorithmsFor(key);
+  if (permitted.length === 0) throw templateError('ERR_TOKEN_KEY_INVALID', 'no JWT algorithm fits this key', 'HMAC keys need 32 bytes or more; EC keys must be on P-256, P-384 or P-521');
+  // RFC 8725 §3.1: one algorithm per key unless the template names others
+  // (HS256 for secrets, RS256 for RSA, the curve's ES* for EC — what Azure key delivery accepts).
+  let algorithms: JwtAlgorithm[] = [permitted[0] as JwtAlgorithm];
   if (restrict) {
-    const bad = restrict.filter((a) => !algorithms.includes(a as JwtAlgorithm));
-    if (bad.length > 0) throw templateError('ERR_TOKEN_KEY_INVALID', `algorithm ${bad.join(', ')} does not fit a ${kind} key`, `allowed for this key: ${algorithms.join(', ')}`);
-    algorithms = algorithms.filter((a) => restrict.includes(a));
+    const bad = restrict.filter((a) => !permitted.includes(a as JwtAlgorithm));
+    if (bad.length > 0) throw templateError('ERR_TOKEN_KEY_INVALID', `algorithm ${bad.join(', ')} does not fit this ${kind} key`, `possible for this key: ${permitted.join(', ')}`);
+    if (restrict.length === 0) throw templateError('ERR_TOKEN_KEY_INVALID', 'a key needs at least one algorithm');
+    algorithms = permitted.filter((a) => restrict.includes(a));
   }
   return { kind, source, key, algorithms, ...(kid === undefined ? {} : { kid }), fingerprint: fingerprintOf(key) };
 }
 
 export interface KeyOptions {
   kid?: string;
-  /** Narrow the key's allowlist further (e.g. only HS256). */
+  /** The key's allowlist, chosen among the algorithms its type permits (default: HS256 / RS256 / the curve's ES*). */
   algorithms?: readonly string[];
 }
 
@@ -192,6 +196,15 @@ function stripZeros(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.subarray(i));
 }
 
+/** JSON.parse, but its error (which quotes the input, i.e. the key) never escapes. */
+function parseKeyJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw templateError('ERR_TOKEN_KEY_INVALID', 'key JSON is not valid JSON');
+  }
+}
+
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
 }
@@ -213,7 +226,7 @@ export function signingKey(alg: JwtAlgorithm, text: string): SigningKey {
   if (row.kind === 'symmetric') {
     let secret: Buffer;
     if (t.startsWith('{')) {
-      const jwk = JSON.parse(t) as { kty?: string; k?: string };
+      const jwk = parseKeyJson(t) as { kty?: string; k?: string };
       if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw templateError('ERR_TOKEN_KEY_INVALID', 'JWK is not an oct key');
       secret = Buffer.from(jwk.k, 'base64url');
     } else {
@@ -226,7 +239,7 @@ export function signingKey(alg: JwtAlgorithm, text: string): SigningKey {
   }
   let key: KeyObject;
   try {
-    key = t.startsWith('{') ? createPrivateKey({ key: JSON.parse(t) as JsonWebKey, format: 'jwk' }) : createPrivateKey(t);
+    key = t.startsWith('{') ? createPrivateKey({ key: parseKeyJson(t) as JsonWebKey, format: 'jwk' }) : createPrivateKey(t);
   } catch (err) {
     throw templateError('ERR_TOKEN_KEY_INVALID', `${alg} needs a private key (PEM or JWK): ${firstLine(err)}`);
   }

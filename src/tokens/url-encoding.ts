@@ -8,6 +8,7 @@
  */
 
 const SAFE = /[A-Za-z0-9\-_.!*()]/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const HEX = '0123456789abcdef';
 
 export function dotnetUrlEncode(text: string): string {
@@ -29,6 +30,7 @@ export function dotnetUrlEncode(text: string): string {
  */
 export function formDecode(text: string): string | undefined {
   if (!/^(?:[^%]|%[0-9A-Fa-f]{2})*$/.test(text)) return undefined;
+  if (/^[A-Za-z0-9\-_.!*()~]*$/.test(text)) return text; // nothing to decode
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -40,7 +42,7 @@ export function formDecode(text: string): string | undefined {
     else return undefined; // raw non-ASCII never appears in an encoded SWT
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+    return UTF8.decode(Uint8Array.from(bytes));
   } catch {
     return undefined;
   }

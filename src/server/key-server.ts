@@ -308,7 +308,7 @@ export class KeyServer {
             method,
             path: route ? url.pathname : '(unknown)',
             status: res.statusCode,
-            ms,
+            ms: Math.round(ms * 1000) / 1000,
             remote: req.socket.remoteAddress,
             ...s.log,
             endpoint,

@@ -405,6 +405,7 @@ export class KeyServer {
   }
 
   handleMetrics(s: RequestState): Promise<void> {
+    this.metrics.inFlight = this.inFlight;
     const text = this.metrics.render();
     s.res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
     s.res.end(text);

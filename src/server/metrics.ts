@@ -82,7 +82,11 @@ export class ServerMetrics {
   readonly reloads = new Counter('keysmith_config_reloads_total', 'Configuration reloads by result.');
   readonly latency = new Histogram('keysmith_request_duration_seconds', 'Request latency by endpoint.', LATENCY_BUCKETS);
 
+  /** Requests being handled now (set by the server before rendering). */
+  inFlight = 0;
+
   render(): string {
-    return `${[this.requests, this.grants, this.refusals, this.reloads, this.latency].map((m) => m.render()).join('\n')}\n`;
+    const gauge = `# HELP keysmith_requests_in_flight Requests being handled.\n# TYPE keysmith_requests_in_flight gauge\nkeysmith_requests_in_flight ${this.inFlight}`;
+    return `${[this.requests, this.grants, this.refusals, this.reloads, this.latency].map((m) => m.render()).join('\n')}\n${gauge}\n`;
   }
 }

@@ -386,7 +386,7 @@ describe('operations', () => {
       req.write(body.slice(0, 10));
       setTimeout(() => req.end(body.slice(10)), 200);
     });
-    await new Promise((r) => setTimeout(r, 50));
+    while (s.server.requestsInFlight === 0) await new Promise((r) => setTimeout(r, 10));
     const closing = s.server.close(5000);
     assert.equal(await inflight, 200);
     await closing;

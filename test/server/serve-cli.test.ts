@@ -106,7 +106,8 @@ describe('keysmith serve (process)', () => {
       (globalThis as { finish?: () => void }).finish = () => req.end(body.slice(5));
     });
     await headSent;
-    await new Promise((r) => setTimeout(r, 100));
+    // Wait until the server has the request in flight (the /metrics request itself is the other one).
+    while (!/keysmith_requests_in_flight 2/.test((await get(`${p.url}/metrics`)).body.toString())) await new Promise((r) => setTimeout(r, 20));
     p.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(p.child.exitCode, null, 'still draining');

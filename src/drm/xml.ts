@@ -88,7 +88,12 @@ export function parseXmlSafely(text: string, options: SafeXmlOptions): unknown {
   }
   const depth = maxNesting(text);
   if (depth > maxDepth) throw new KeysmithError(code, `xml: nesting depth ${depth} exceeds the limit of ${maxDepth}`);
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  let valid: ReturnType<typeof XMLValidator.validate>;
+  try {
+    valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  } catch {
+    throw new KeysmithError(code, 'xml: not well-formed');
+  }
   if (valid !== true) {
     throw new KeysmithError(code, `xml: not well-formed: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
   }

@@ -164,8 +164,10 @@ async function inspectInput(ctx: CliContext, input: string, keys: ContentKeyEntr
       await handle.close();
     }
   }
-  if (/[\\/]/.test(input) || /\.(mp4|m4s|m4v|m4a|mp4v|cmfv|cmfa|ismv|isma|bin|pssh|init)$/i.test(input)) {
-    throw new KeysmithError('ERR_NOT_FOUND', `${input}: no such file`, { exit: 3, hint: 'check the path' });
+  const compact = input.trim().replace(/\s+/g, '');
+  const inline = /^(?:[0-9a-fA-F]{2})+$/.test(compact) || (compact.length >= 12 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) && !/\.[A-Za-z0-9]{1,5}$/.test(compact));
+  if (!inline && (/[\\/]/.test(input) || /\.[A-Za-z0-9]{1,5}$/.test(input))) {
+    throw new KeysmithError('ERR_NOT_FOUND', `${input.slice(0, 200)}: no such file`, { exit: 3, hint: 'check the path' });
   }
   return inspectPsshBytes(decodeInline(input), keys);
 }

@@ -374,6 +374,8 @@ export interface BuildCpixOptions {
   /** DRM systems to signal per key (DRMSystemList), with their context. */
   drm?: { systems: readonly DrmSystem[]; scheme: ProtectionScheme; context?: Omit<DrmContext, 'kids' | 'keys' | 'scheme'> };
   contentId?: string;
+  /** ContentKey@commonEncryptionScheme (default: the DRM scheme, when DRM signalling is asked for). */
+  scheme?: ProtectionScheme;
   periods?: readonly CpixPeriod[];
   /** Usage rules; keys with a label and no rule get a LabelFilter rule. */
   usageRules?: readonly CpixUsageRule[];
@@ -448,7 +450,7 @@ export function buildCpix(o: BuildCpixOptions): string {
     );
     sections.push(el('DeliveryDataList', {}, delivery.join('')));
   }
-  const scheme = o.drm?.scheme;
+  const scheme = o.scheme ?? o.drm?.scheme;
   const keysXml = o.keys.map((k) => {
     let secret: string;
     if (documentKey && macKey) {

@@ -10,7 +10,7 @@ import { KeysmithError, usageError } from '../../errors.js';
 import { systemRandom } from '../../crypto/random.js';
 import { toBase64, toBase64Url, toHex } from '../../crypto/bytes.js';
 import type { KeyId } from '../../crypto/values.js';
-import { formatKeyFile, generateContentKey, readKeyFile, writeKeyFile, type ContentKeyEntry } from '../../keys/content-keys.js';
+import { formatKeyFile, generateContentKey, parseKeyFileJson, readKeyFile, type ContentKeyEntry } from '../../keys/content-keys.js';
 import { derivePlayReadyContentKey, parseKeySeed } from '../../keys/key-seed.js';
 import { buildCpix, cpixKeyEntries, describeCpix, parseCpix } from '../../keys/cpix.js';
 import { loadCertificate, loadPrivateKey } from '../../keys/x509.js';
@@ -136,7 +136,7 @@ Examples:
     .action(
       ctx.action<{ format: KidFormat; reveal?: boolean }>(async (out, opts, args) => {
         const path = args[0]!;
-        const entries = path === '-' ? (await import('../../keys/content-keys.js')).parseKeyFileJson((await readInput(ctx.io, '-', 4 * 1024 * 1024)).toString('utf8'), 'stdin') : await readKeyFile(resolvePath(ctx.io, path));
+        const entries = path === '-' ? parseKeyFileJson((await readInput(ctx.io, '-', 4 * 1024 * 1024)).toString('utf8'), 'stdin') : await readKeyFile(resolvePath(ctx.io, path));
         const rows = entries.map((e) => ({
           kid: formatKid(e.kid, opts.format),
           ...(opts.reveal ? { key: formatKey(e.key.bytes, opts.format) } : { checksum: playReadyChecksum(e.kid, e.key).toString('base64') }),
@@ -235,6 +235,7 @@ Examples:
         const xml = buildCpix({
           keys: entries,
           recipients,
+          ...(opts.protectionScheme === undefined ? {} : { scheme: opts.protectionScheme }),
           ...(opts.drm === undefined
             ? {}
             : {

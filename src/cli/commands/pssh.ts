@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { promises as fs } from 'node:fs';
 import type { CliContext } from '../context.js';
 import type { Output } from '../output.js';
-import { KeysmithError, usageError } from '../../errors.js';
+import { fromSystemError, KeysmithError, usageError } from '../../errors.js';
 import { fromHex } from '../../crypto/bytes.js';
 import {
   DRM_SYSTEMS,
@@ -143,7 +143,6 @@ async function inspectInput(ctx: CliContext, input: string, keys: ContentKeyEntr
     try {
       handle = await fs.open(path, 'r');
     } catch (err) {
-      const { fromSystemError } = await import('../../errors.js');
       throw fromSystemError(err, input) ?? err;
     }
     try {

@@ -33,6 +33,7 @@ test('every row has a distinct SystemID, and lookups agree', () => {
   }
   assert.equal(drmByName('common').name, 'clearkey');
   assert.equal(drmBySystemId(LEGACY_CLEARKEY_SYSTEM_ID)?.name, 'clearkey');
+  assert.equal(drmBySystemId('79f0049a-4098-8642-ab92-e65be0885f95')?.name, 'playready'); // little-endian GUID form
   assert.equal(drmBySystemId('00000000-0000-0000-0000-000000000000'), undefined);
   assert.deepEqual(parseDrmList('playready, widevine,playready').map((s) => s.name), ['playready', 'widevine']);
 });

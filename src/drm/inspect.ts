@@ -55,7 +55,7 @@ export function describePsshBox(box: PsshBox, keys: readonly ContentKeyEntry[] =
   } else if (box.data.length > 0) {
     d.dataBase64 = box.data.toString('base64');
   }
-  if (box.systemId === PLAYREADY_SYSTEM_ID && keys.length > 0 && d.data !== undefined) {
+  if (row?.name === 'playready' && keys.length > 0 && d.data !== undefined) {
     const header = parsePlayReadyPsshData(box.data).header;
     d.checksums = (header?.kids ?? []).map((k) => {
       const entry = keys.find((e) => e.kid.equals(k.kid));

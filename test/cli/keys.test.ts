@@ -76,7 +76,7 @@ test('keys export → import with a recipient certificate round-trips; the outpu
   const keys = join(dir, 'keys.json');
   await runInProcess(['keys', 'new', '--count', '3', '--label', 'SD', '-o', keys]);
   const cpix = join(dir, 'keys.cpix.xml');
-  const exp = await runInProcess(['keys', 'export', keys, '--cpix', '--recipient', join(CPIX_VECTORS, 'Cert1.cer'), '--drm', 'widevine,playready', '-o', cpix]);
+  const exp = await runInProcess(['keys', 'export', keys, '--cpix', '--recipient', join(CPIX_VECTORS, 'Cert2.cer'), join(CPIX_VECTORS, 'Cert1.cer'), '--drm', 'widevine,playready', '-o', cpix]);
   assert.equal(exp.status, 0, exp.stderr);
   const pem = pfxToPem('Cert1');
   t.after(pem.cleanup);

@@ -192,7 +192,7 @@ Examples:
     .description('write keys.json as a CPIX 2.3 document (keys encrypted to recipients, or in the clear)')
     .argument('<file>', 'keys.json')
     .option('--cpix', 'CPIX 2.3 output (the only format, and the default)')
-    .option('-r, --recipient <cert>', 'encrypt keys to this certificate (PEM or DER); repeatable', collect)
+    .option('-r, --recipient <cert...>', 'encrypt keys to these certificates (PEM or DER); several may follow, or repeat the flag')
     .option('--drm <systems>', 'add a DRMSystemList for these systems (widevine,playready,clearkey,fairplay)')
     .addOption(new Option('--protection-scheme <scheme>', 'common encryption scheme for the keys and DRM signalling').choices(['cenc', 'cbcs', 'cens', 'cbc1']))
     .option('--la-url <url>', 'license URL for PlayReady/ClearKey signalling')

@@ -324,7 +324,7 @@ export function parseCpix(input: Uint8Array | string, options: ParseCpixOptions 
   if (typeof input !== 'string' && input.length > maxBytes) throw cpixError('ERR_CPIX_XML', `cpix: document larger than ${maxBytes} bytes`);
   const text = typeof input === 'string' ? input : decodeXmlBytes(input);
   // Bounded, entity-free well-formedness check through fast-xml-parser first.
-  parseXmlSafely(text, { code: 'ERR_CPIX', maxLength: maxBytes, maxDepth: 32 });
+  parseXmlSafely(text, { code: 'ERR_CPIX', maxLength: maxBytes, maxDepth: 32, validateOnly: true });
   const root = parseXmlTree(text);
   if (root.local !== 'CPIX' || root.ns !== CPIX_NS) {
     throw formatError(`root element is {${root.ns}}${root.local}, expected {${CPIX_NS}}CPIX`);

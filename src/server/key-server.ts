@@ -243,6 +243,11 @@ export class KeyServer {
     return typeof (this.server as { setSecureContext?: unknown }).setSecureContext === 'function';
   }
 
+  /** Cut every connection now (a second SIGTERM during a drain). */
+  abortConnections(): void {
+    this.server.closeAllConnections();
+  }
+
   /**
    * Drain: stop accepting connections, let in-flight requests finish (up to
    * `graceMs`), then close every connection and the store.
@@ -297,12 +302,12 @@ export class KeyServer {
       }
     } finally {
       const ms = performance.now() - started;
-      {
-        const endpoint = s.log.endpoint ?? 'none';
-        this.metrics.requests.inc({ endpoint, method: route ? method : 'other', status: String(res.statusCode) });
-        this.metrics.latency.observe({ endpoint }, ms / 1000);
-        if (s.log.code) this.metrics.refusals.inc({ reason: s.log.code });
-        if (this.log) {
+      const endpoint = s.log.endpoint ?? 'none';
+      this.metrics.requests.inc({ endpoint, method: route ? method : 'other', status: String(res.statusCode) });
+      this.metrics.latency.observe({ endpoint }, ms / 1000);
+      if (s.log.code) this.metrics.refusals.inc({ reason: s.log.code });
+      if (this.log) {
+        try {
           this.log({
             time: new Date(this.clock.now()).toISOString(),
             method,
@@ -313,9 +318,11 @@ export class KeyServer {
             ...s.log,
             endpoint,
           } as AccessLogEntry);
+        } catch {
+          // A failing log sink must not take the server down.
         }
-        if (--this.inFlight === 0 && this.idle) this.idle();
       }
+      if (--this.inFlight === 0 && this.idle) this.idle();
     }
   }
 

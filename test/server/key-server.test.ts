@@ -353,6 +353,13 @@ describe('HTTP limits and routing', () => {
     assert.match(chunked, /^HTTP\/1\.1 413 /);
   });
 
+  test('oversized headers: 431', async (t) => {
+    const s = await startServer({ limits: { maxHeaderBytes: 2048 } });
+    t.after(() => s.close());
+    const answer = await rawRequest(s.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'z'.repeat(4096)}\r\n\r\n`);
+    assert.match(answer, /^HTTP\/1\.1 431 /);
+  });
+
   test('a slow client (headers never finished) is cut off with 408', async (t) => {
     const s = await startServer({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 50 } });
     t.after(() => s.close());

@@ -118,6 +118,12 @@ describe('keysmith serve (process)', () => {
     assert.equal(await p.exited, 0);
   });
 
+  test('--help teaches: endpoints, token transport, signals, examples', async () => {
+    const r = await runBinary(['serve', '--help']);
+    assert.equal(r.status, 0);
+    for (const needle of ['--keys', '--policy', '--store', '/keys/aes/<kid>', '/keys/clearkey', 'Authorization: Bearer', 'SIGHUP', 'Examples:']) assert.ok(r.stdout.includes(needle), needle);
+  });
+
   test('usage and environment errors', async (t) => {
     const dir = tempDir(t);
     const files = writeFixtureFiles(dir);

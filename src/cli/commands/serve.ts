@@ -139,7 +139,12 @@ async function serve(out: Output, opts: ServeOptions): Promise<void> {
   await new Promise<void>((done) => {
     let stopping = false;
     const onStop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: stop waiting for slow requests.
+        event(out, jsonLogs, 'abort', { signal, inFlight: server.requestsInFlight }, `${signal} again: closing ${server.requestsInFlight} connection(s) now`);
+        server.abortConnections();
+        return;
+      }
       stopping = true;
       event(out, jsonLogs, 'drain', { signal, inFlight: server.requestsInFlight }, `${signal}: draining ${server.requestsInFlight} request(s)`);
       server

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Clock } from '../crypto/clock.js';
 import { systemClock } from '../crypto/clock.js';
 import { usageError } from '../errors.js';
-import { FileReplayStore } from './store-file.js';
+import { FileReplayStore, type LockOwner } from './store-file.js';
 import { MemoryReplayStore } from './store-memory.js';
 import { RedisReplayStore } from './store-redis.js';
 import type { ReplayStore } from './replay-store.js';
@@ -15,7 +15,7 @@ export interface StoreKind {
   matches(spec: string): boolean;
   /** One line for help and docs. */
   summary: string;
-  open(spec: string, options: { clock: Clock; cwd: string }): Promise<ReplayStore>;
+  open(spec: string, options: { clock: Clock; cwd: string; owner?: LockOwner }): Promise<ReplayStore>;
 }
 
 export const STORE_KINDS: readonly StoreKind[] = [
@@ -30,7 +30,7 @@ export const STORE_KINDS: readonly StoreKind[] = [
     open: (s, o) => {
       const dir = s.slice('file:'.length);
       if (dir === '') throw usageError('--store file: needs a directory, e.g. file:./state');
-      return FileReplayStore.open(resolve(o.cwd, dir), o.clock);
+      return FileReplayStore.open(resolve(o.cwd, dir), { clock: o.clock, ...(o.owner ? { owner: o.owner } : {}) });
     },
   },
   {
@@ -40,8 +40,8 @@ export const STORE_KINDS: readonly StoreKind[] = [
   },
 ];
 
-export function openReplayStore(spec: string, options: { clock?: Clock; cwd?: string } = {}): Promise<ReplayStore> {
+export function openReplayStore(spec: string, options: { clock?: Clock; cwd?: string; owner?: LockOwner } = {}): Promise<ReplayStore> {
   const kind = STORE_KINDS.find((k) => k.matches(spec));
   if (!kind) throw usageError(`unknown --store '${spec}'`, 'use memory, file:<dir> or redis://host:port');
-  return kind.open(spec, { clock: options.clock ?? systemClock, cwd: options.cwd ?? '.' });
+  return kind.open(spec, { clock: options.clock ?? systemClock, cwd: options.cwd ?? '.', ...(options.owner ? { owner: options.owner } : {}) });
 }

@@ -17,8 +17,9 @@
  * - A crash can tear the last line only; a line without its newline is
  *   ignored on load (its use was never answered). Any other malformed line
  *   refuses to open the store (fail closed).
- * - One process per directory (lock file); share counts between processes
- *   with redis:// instead.
+ * - One process per directory (lock file holding the owner's pid; a lock of
+ *   a process that no longer runs is taken over); share counts between
+ *   processes with redis:// instead.
  */
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -60,36 +61,48 @@ export function loadReplayLog(text: string, counts: MemoryCounts, path = LOG): n
   return lines.length;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * Who takes the directory lock, and how to tell whether the holder of an
+ * existing lock still runs. The library does not touch the process: the CLI
+ * passes its pid and a kill(pid, 0) probe.
+ */
+export interface LockOwner {
+  pid: number;
+  isAlive(pid: number): boolean;
 }
 
-async function takeLock(dir: string): Promise<string> {
+/** Without a probe a lock is never taken over (fail closed: remove a stale lock file by hand). */
+export const UNKNOWN_OWNER: LockOwner = { pid: 0, isAlive: () => true };
+
+function lockedError(dir: string, pid: number | undefined): KeysmithError {
+  return new KeysmithError('ERR_STORE_LOCKED', `${dir} is used by another keysmith serve${pid === undefined ? '' : ` (pid ${pid})`}`, {
+    exit: EXIT_ENVIRONMENT,
+    hint: `give each server its own file: store, or share counts with --store redis://…; if no server runs, remove ${join(dir, LOCK)}`,
+  });
+}
+
+async function takeLock(dir: string, owner: LockOwner): Promise<string> {
   const path = join(dir, LOCK);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const h = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      await h.writeFile(`${process.pid}\n`);
+      await h.writeFile(`${owner.pid}\n`);
       await h.close();
       return path;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fromSystemError(err, path) ?? err;
-      const pid = Number.parseInt(await fs.readFile(path, 'utf8').catch(() => ''), 10);
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new KeysmithError('ERR_STORE_LOCKED', `${dir} is used by another keysmith serve (pid ${pid})`, {
-          exit: EXIT_ENVIRONMENT,
-          hint: 'give each server its own file: store, or share counts with --store redis://…',
-        });
-      }
+      const text = (await fs.readFile(path, 'utf8').catch(() => '')).trim();
+      const pid = /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : undefined;
+      if (pid === undefined || owner.isAlive(pid)) throw lockedError(dir, pid);
       await fs.rm(path, { force: true }); // stale lock of a dead process
     }
   }
-  throw new KeysmithError('ERR_STORE_LOCKED', `${dir}: could not take the lock`, { exit: EXIT_ENVIRONMENT });
+  throw lockedError(dir, undefined);
+}
+
+export interface FileStoreOptions {
+  clock?: Clock;
+  owner?: LockOwner;
 }
 
 export class FileReplayStore implements ReplayStore {
@@ -111,13 +124,14 @@ export class FileReplayStore implements ReplayStore {
     this.counts = new MemoryCounts(clock);
   }
 
-  static async open(dir: string, clock: Clock = systemClock): Promise<FileReplayStore> {
+  static async open(dir: string, options: FileStoreOptions = {}): Promise<FileReplayStore> {
+    const clock = options.clock ?? systemClock;
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw fromSystemError(err, dir) ?? err;
     }
-    const lockPath = await takeLock(dir);
+    const lockPath = await takeLock(dir, options.owner ?? UNKNOWN_OWNER);
     const store = new FileReplayStore(dir, lockPath, clock);
     try {
       const logPath = join(dir, LOG);

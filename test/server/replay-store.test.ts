@@ -8,12 +8,25 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { FileReplayStore } from '../../src/server/store-file.js';
+import { FileReplayStore, type LockOwner } from '../../src/server/store-file.js';
 import { MemoryReplayStore } from '../../src/server/store-memory.js';
 import { RedisReplayStore } from '../../src/server/store-redis.js';
 import { openReplayStore } from '../../src/server/open-store.js';
 import type { ReplayStore } from '../../src/server/replay-store.js';
 import { freePort, tempDir, testRedis } from './helpers.js';
+
+/** What the CLI passes: this process and a kill(pid, 0) probe. */
+const OWNER: LockOwner = {
+  pid: process.pid,
+  isAlive: (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+};
 
 function identity(): string {
   return createHash('sha256').update(randomBytes(32)).digest('hex');
@@ -21,7 +34,7 @@ function identity(): string {
 
 const KINDS: { name: string; open(t: TestContext): Promise<ReplayStore | undefined> }[] = [
   { name: 'memory', open: () => Promise.resolve(new MemoryReplayStore()) },
-  { name: 'file', open: (t) => FileReplayStore.open(join(tempDir(t), 'state')) },
+  { name: 'file', open: (t) => FileReplayStore.open(join(tempDir(t), 'state'), { owner: OWNER }) },
   {
     name: 'redis',
     open: async (t) => {
@@ -108,11 +121,11 @@ describe('replay store: file specifics', () => {
   test('counts survive a restart', async (t) => {
     const dir = join(tempDir(t), 'state');
     const use = { identity: identity(), maxUses: 3, expiresAtMs: Date.now() + 60_000 };
-    const a = await FileReplayStore.open(dir);
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
     await a.consume(use);
     await a.consume(use);
     await a.close();
-    const b = await FileReplayStore.open(dir);
+    const b = await FileReplayStore.open(dir, { owner: OWNER });
     t.after(() => b.close());
     assert.deepEqual(await b.consume(use), { allowed: true, count: 3 });
     assert.equal((await b.consume(use)).allowed, false);
@@ -121,52 +134,63 @@ describe('replay store: file specifics', () => {
   test('a torn last line (crash mid-write) is ignored; the rest is kept', async (t) => {
     const dir = join(tempDir(t), 'state');
     const use = { identity: identity(), maxUses: 5, expiresAtMs: Date.now() + 60_000 };
-    const a = await FileReplayStore.open(dir);
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
     await a.consume(use);
     await a.close();
     appendFileSync(join(dir, 'replay.log'), `${use.identity} 1 ${use.expiresAtMs}`.slice(0, 40)); // no newline: torn
-    const b = await FileReplayStore.open(dir);
+    const b = await FileReplayStore.open(dir, { owner: OWNER });
     t.after(() => b.close());
     assert.equal((await b.consume(use)).count, 2);
   });
 
   test('a damaged line refuses to open (fail closed)', async (t) => {
     const dir = join(tempDir(t), 'state');
-    const a = await FileReplayStore.open(dir);
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
     await a.close();
     writeFileSync(join(dir, 'replay.log'), 'garbage line\n');
-    await assert.rejects(FileReplayStore.open(dir), { code: 'ERR_STORE_CORRUPT' });
+    await assert.rejects(FileReplayStore.open(dir, { owner: OWNER }), { code: 'ERR_STORE_CORRUPT' });
   });
 
   test('one process per directory (lock file)', async (t) => {
     const dir = join(tempDir(t), 'state');
-    const a = await FileReplayStore.open(dir);
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
     t.after(() => a.close());
     writeFileSync(join(dir, 'lock'), '1\n'); // pid 1 is alive: someone else's lock
-    await assert.rejects(FileReplayStore.open(dir), { code: 'ERR_STORE_LOCKED' });
+    await assert.rejects(FileReplayStore.open(dir, { owner: OWNER }), { code: 'ERR_STORE_LOCKED' });
   });
 
   test('a stale lock of a dead process is taken over', async (t) => {
     const dir = join(tempDir(t), 'state');
-    const a = await FileReplayStore.open(dir);
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
     await a.close();
     writeFileSync(join(dir, 'lock'), '999999999\n');
-    const b = await FileReplayStore.open(dir);
+    const b = await FileReplayStore.open(dir, { owner: OWNER });
     await b.close();
+  });
+
+  test('a second open in the same process, an unreadable lock, or no liveness probe: refused (fail closed)', async (t) => {
+    const dir = join(tempDir(t), 'state');
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
+    await assert.rejects(FileReplayStore.open(dir, { owner: OWNER }), { code: 'ERR_STORE_LOCKED' });
+    await a.close();
+    writeFileSync(join(dir, 'lock'), 'garbage\n');
+    await assert.rejects(FileReplayStore.open(dir, { owner: OWNER }), { code: 'ERR_STORE_LOCKED' });
+    writeFileSync(join(dir, 'lock'), '999999999\n');
+    await assert.rejects(FileReplayStore.open(dir), { code: 'ERR_STORE_LOCKED' });
   });
 
   test('compaction keeps the counts and drops expired tokens', async (t) => {
     const dir = join(tempDir(t), 'state');
     const live = { identity: identity(), maxUses: 5000, expiresAtMs: Date.now() + 60_000 };
     const dead = { identity: identity(), maxUses: 5, expiresAtMs: Date.now() - 1 };
-    const a = await FileReplayStore.open(dir);
+    const a = await FileReplayStore.open(dir, { owner: OWNER });
     await a.consume(dead);
     for (let i = 0; i < 1100; i++) await a.consume(live); // past the compaction threshold (1024 + 4 x live)
     assert.ok(a.logLines < 1100, `compacted (log holds ${a.logLines} lines)`);
     await a.close();
     const lines = readFileSync(join(dir, 'replay.log'), 'utf8').split('\n').filter(Boolean);
     assert.ok(!lines.some((l) => l.startsWith(dead.identity)), 'expired token dropped');
-    const b = await FileReplayStore.open(dir);
+    const b = await FileReplayStore.open(dir, { owner: OWNER });
     t.after(() => b.close());
     assert.equal((await b.consume(live)).count, 1101);
   });

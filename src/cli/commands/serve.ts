@@ -58,6 +58,16 @@ async function readTls(opts: ServeOptions, cwd: string): Promise<{ cert: Buffer;
   return { cert: await read(opts.tlsCert), key: await read(opts.tlsKey) };
 }
 
+/** Is process `pid` running? (kill(pid, 0): ESRCH no, EPERM yes but not ours.) For the file: store's lock. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function logSink(out: Output, json: boolean): (e: AccessLogEntry) => void {
   if (json) return (e) => out.io.stderr.write(`${JSON.stringify(e)}\n`);
   if (out.options.quiet) return () => undefined;
@@ -81,7 +91,7 @@ async function serve(out: Output, opts: ServeOptions): Promise<void> {
   if (policyPath === undefined) {
     out.warn('no --policy: every key is served to anyone who asks', 'write a policy file (docs/policy.md) to require tokens');
   }
-  const store = await openReplayStore(opts.store, { cwd });
+  const store = await openReplayStore(opts.store, { cwd, owner: { pid: process.pid, isAlive } });
   const jsonLogs = Boolean(opts.jsonLogs);
   const server = new KeyServer({
     config,

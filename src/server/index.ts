@@ -11,3 +11,4 @@ export * from './clearkey.js';
 export * from './metrics.js';
 export * from './access-log.js';
 export * from './key-server.js';
+export * from './routes.js';

@@ -13,7 +13,8 @@ import { toKeysmithError } from '../output.js';
 import { fromSystemError, usageError } from '../../errors.js';
 import { loadServeConfig, type ServeConfig } from '../../server/config.js';
 import { openReplayStore, STORE_KINDS } from '../../server/open-store.js';
-import { KeyServer, describeEndpoints } from '../../server/key-server.js';
+import { KeyServer } from '../../server/key-server.js';
+import { describeEndpoints } from '../../server/routes.js';
 import { formatAccessLine, type AccessLogEntry } from '../../server/access-log.js';
 
 interface ServeOptions {

@@ -12,7 +12,8 @@ export type BmffErrorCode =
   | 'ERR_BMFF_TOO_LARGE' // a box we must hold in memory is larger than allowed
   | 'ERR_BMFF_COUNT' // an entry count larger than the bytes that could hold it
   | 'ERR_BMFF_INVALID' // a field value the format forbids
-  | 'ERR_BMFF_MISSING'; // a required box is not there
+  | 'ERR_BMFF_MISSING' // a required box is not there
+  | 'ERR_BMFF_SAMPLE_RANGE'; // a sample table points outside the file
 
 export function bmffError(code: BmffErrorCode, message: string, path: string, offset: number, hint?: string): KeysmithError {
   return new KeysmithError(code, `${path || '(file)'} at offset ${offset}: ${message}`, {

@@ -17,7 +17,7 @@ import { parseBoxAt, type Box } from '../media/bmff/index.js';
 import type { MovieIndex, TrackHooks, TrackInfo } from '../media/mp4/index.js';
 import { codecConfigOf } from './codec-config.js';
 import { ivForSample } from './iv.js';
-import { SCHEMES, createSampleEncryptor, type SchemeName, type SampleEncryption, type TrackCrypto } from './sample-crypto.js';
+import { SCHEMES, createSampleEncryptor, trackCryptoFor, type SchemeName, type SampleEncryption, type TrackCrypto } from './sample-crypto.js';
 
 /** The schemes `encrypt` writes (decrypt reads all four). */
 export const ENCRYPT_SCHEMES: readonly SchemeName[] = ['cenc', 'cbcs', 'cens', 'cbc1'];
@@ -74,7 +74,6 @@ export function keyForTrack(keys: readonly ContentKeyEntry[], track: TrackInfo, 
 
 /** Set up every track's protection and the moov pssh boxes. */
 export function setupProtection(movie: MovieIndex, options: ProtectionOptions): MovieProtection {
-  const row = SCHEMES[options.scheme];
   const tracks = new Map<number, TrackProtection>();
   const used: ContentKeyEntry[] = [];
   movie.tracks.forEach((t, position) => {
@@ -86,18 +85,9 @@ export function setupProtection(movie: MovieIndex, options: ProtectionOptions): 
     const codec = codecConfigOf(t.sampleEntry, t.codec, where);
     const entry = keyForTrack(options.keys, t, position);
     if (!used.includes(entry)) used.push(entry);
-    const ivSize = row.defaultIvSize as 0 | 8 | 16;
-    const crypto: TrackCrypto = { scheme: options.scheme, codec, key: entry.key as ContentKey, ivSize };
-    const pattern = row.defaultPattern(codec.kind === 'audio' ? 'audio' : 'video');
-    if (pattern) crypto.pattern = pattern;
-    let firstIv: Buffer | undefined;
-    if (ivSize === 0) {
-      crypto.constantIv = options.iv && options.iv.length === 16 ? Buffer.from(options.iv) : options.random.bytes(16);
-    } else {
-      if (options.iv && options.iv.length !== 8 && options.iv.length !== 16) throw new KeysmithError('ERR_USAGE', 'an IV is 16 or 32 hex digits', { exit: 2 });
-      firstIv = options.iv ? Buffer.from(options.iv) : options.random.bytes(ivSize);
-      crypto.ivSize = firstIv.length as 8 | 16;
-    }
+    // One IV for every track when --iv is given; else a fresh random one per track.
+    const crypto = trackCryptoFor(options.scheme, codec, entry.key as ContentKey, { random: options.random, ...(options.iv ? { iv: options.iv } : {}) });
+    const firstIv = crypto.firstIv;
     const p: TrackProtection = {
       trackId: t.id,
       scheme: options.scheme,
@@ -129,7 +119,7 @@ export function sinfBox(originalFormat: string, p: TrackProtection): Box {
   const c = p.crypto;
   const tenc: Box = {
     type: 'tenc',
-    version: c.pattern ? 1 : 0,
+    version: SCHEMES[p.scheme].tencVersion,
     flags: 0,
     reserved: 0,
     pattern: c.pattern ? (c.pattern.crypt << 4) | c.pattern.skip : 0,

@@ -141,30 +141,18 @@ export function sinfBox(originalFormat: string, p: TrackProtection): Box {
   };
 }
 
-/** seig entry bytes (ISO/IEC 23001-7 §6) marking samples as not protected (clear lead). */
-function clearSeigEntry(): Buffer {
-  const b = Buffer.alloc(20);
-  b[2] = 0; // isProtected
-  return b;
-}
-
 /** The fragmenter hooks that encrypt one track. */
 export function encryptionHooks(p: TrackProtection, track: TrackInfo): TrackHooks {
   return {
     sampleEntry(entry) {
       const type = track.kind === 'video' ? 'encv' : 'enca';
-      return { ...entry, type, children: [...(entry.children ?? []), sinfBox(entry.type, p)] };
+      const encrypted: Box = { ...entry, type, children: [...(entry.children ?? []), sinfBox(entry.type, p)] };
+      // A clear lead needs the clear entry too: its fragments point at entry 2 (as Shaka Packager does;
+      // players and ffmpeg apply tenc only to samples of the protected entry).
+      return p.clearLeadUntil > 0 ? [encrypted, entry] : encrypted;
     },
     fragment(first, samples) {
-      if (track.samples.dts[first]! < p.clearLeadUntil) {
-        // Clear lead: no senc/saiz/saio; a seig group says "not protected" (ISO/IEC 23001-7 §6).
-        return {
-          trafBoxes: [
-            { type: 'sbgp', version: 0, flags: 0, groupingType: 'seig', entries: [{ sampleCount: samples.length, groupDescriptionIndex: 0x10001 }] },
-            { type: 'sgpd', version: 1, flags: 0, groupingType: 'seig', defaultLength: 20, entries: [{ description: clearSeigEntry() }] },
-          ],
-        };
-      }
+      if (track.samples.dts[first]! < p.clearLeadUntil) return { trafBoxes: [], sampleDescriptionIndex: 2 };
       const enc = createSampleEncryptor(p.crypto, p.firstIv ? ivForSample(p.firstIv, first) : undefined);
       const results: SampleEncryption[] = samples.map((s) => enc.encrypt(s));
       const withSubsamples = track.kind === 'video';

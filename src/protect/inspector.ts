@@ -28,6 +28,7 @@ export interface TrackReport {
   encryption?: {
     scheme: string;
     kid: string;
+    /** Per_Sample_IV_Size (0 with a constant IV). */
     ivSize: number;
     constantIv?: string;
     pattern?: { crypt: number; skip: number };
@@ -112,7 +113,7 @@ function trackReport(t: TrackInfo): TrackReport {
     r.encryption = {
       scheme: enc.scheme,
       kid: new KeyId(enc.kid).uuid,
-      ivSize: enc.perSampleIvSize || (enc.constantIv?.length ?? 0),
+      ivSize: enc.perSampleIvSize,
       samplesWithEncryptionInfo: withInfo,
       samplesWithSubsamples: withSubs,
       clearSamples: clear,

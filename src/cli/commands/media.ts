@@ -205,7 +205,7 @@ function renderReport(input: string, r: MovieReport): string[] {
     lines.push(`track ${t.id} ${t.kind} ${t.codec}${t.sampleEntry !== t.codec ? ` (${t.sampleEntry})` : ''}${dims}: ${t.samples} samples, ${t.syncSamples} sync, ${(t.duration / t.timescale).toFixed(3)} s`);
     const e = t.encryption;
     if (e) {
-      lines.push(`  ${e.scheme} kid ${e.kid} iv ${e.ivSize} bytes${e.constantIv ? ` constant ${e.constantIv}` : ''}${e.pattern ? ` pattern ${e.pattern.crypt}:${e.pattern.skip}` : ''}`);
+      lines.push(`  ${e.scheme} kid ${e.kid} ${e.constantIv ? `constant iv ${e.constantIv}` : `iv ${e.ivSize} bytes`}${e.pattern ? ` pattern ${e.pattern.crypt}:${e.pattern.skip}` : ''}`);
       lines.push(`  ${e.samplesWithEncryptionInfo} samples with encryption info, ${e.samplesWithSubsamples} with subsamples, ${e.clearSamples} marked clear`);
     }
     for (const p of t.problems) lines.push(`  problem: ${p}`);

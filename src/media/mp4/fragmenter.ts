@@ -66,8 +66,8 @@ export function planSegments(movie: MovieIndex, fragmentDuration: number): Segme
 
 /** What a track's protection (or unprotection) changes. Implemented in src/protect. */
 export interface TrackHooks {
-  /** The sample entry the init segment carries (e.g. avc1 → encv with sinf). */
-  sampleEntry?(entry: Box): Box;
+  /** The sample entries the init segment carries (e.g. avc1 → [encv with sinf, clear avc1 for a clear lead]). */
+  sampleEntry?(entry: Box): Box | Box[];
   /** Transform a fragment's samples in place; `first` is the index of samples[0] in the track. */
   fragment?(first: number, samples: Buffer[]): FragmentExtras;
 }
@@ -75,6 +75,8 @@ export interface TrackHooks {
 export interface FragmentExtras {
   /** Boxes appended to the traf after trun (senc, saiz, saio, sbgp, sgpd …). */
   trafBoxes: Box[];
+  /** tfhd sample_description_index (1-based) when not the first entry. */
+  sampleDescriptionIndex?: number;
   /** Called with each traf child's offset from the first byte of the moof, before the final write. */
   place?(offsetInMoof: (box: Box) => number): void;
 }
@@ -97,12 +99,13 @@ function initTrak(t: TrackInfo, hooks: TrackHooks | undefined): Box {
   const trak = t.trak;
   const mdia = child(trak, 'mdia')!;
   const minf = child(mdia, 'minf')!;
-  const entry = hooks?.sampleEntry ? hooks.sampleEntry(copyBox(t.sampleEntry)) : t.sampleEntry;
+  const mapped = hooks?.sampleEntry ? hooks.sampleEntry(copyBox(t.sampleEntry)) : t.sampleEntry;
+  const entries = Array.isArray(mapped) ? mapped : [mapped];
   const fullEmpty = (type: string, extra: Record<string, unknown> = {}): Box => ({ type, version: 0, flags: 0, entries: [], ...extra });
   const stbl: Box = {
     type: 'stbl',
     children: [
-      { type: 'stsd', version: 0, flags: 0, children: [entry] },
+      { type: 'stsd', version: 0, flags: 0, children: entries },
       fullEmpty('stts'),
       fullEmpty('stsc'),
       fullEmpty('stsz', { sampleSize: 0, sampleCount: 0 }),
@@ -214,7 +217,9 @@ export async function buildMediaSegment(movie: MovieIndex, plan: SegmentPlan, tr
   }
   const trun: Box = { type: 'trun', version: 1, flags: 0x1 | 0x100 | 0x200 | 0x400 | (anyCto ? 0x800 : 0), dataOffset: 0, samples };
   const trafChildren: Box[] = [
-    { type: 'tfhd', version: 0, flags: 0x020000, trackId },
+    extras?.sampleDescriptionIndex && extras.sampleDescriptionIndex !== 1
+      ? { type: 'tfhd', version: 0, flags: 0x020002, trackId, sampleDescriptionIndex: extras.sampleDescriptionIndex }
+      : { type: 'tfhd', version: 0, flags: 0x020000, trackId },
     { type: 'tfdt', version: 1, flags: 0, baseMediaDecodeTime: s.dts[a]! },
     trun,
     ...(extras?.trafBoxes ?? []),

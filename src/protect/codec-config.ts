@@ -3,7 +3,7 @@
  * 14496-15) or its fourcc for audio. The subsample layout depends on it.
  */
 import { KeysmithError } from '../errors.js';
-import { child, type Box } from '../media/bmff/index.js';
+import { child, printable, type Box } from '../media/bmff/index.js';
 import { audioCodecConfig, parseAvcDecoderConfig, parseHevcDecoderConfig, type CodecConfig } from '../media/codecs/index.js';
 
 const VIDEO: Record<string, { config: string; parse: (payload: Uint8Array, fourcc: string) => CodecConfig }> = {
@@ -26,11 +26,11 @@ export function codecConfigOf(entry: Box, fourcc: string, where: string): CodecC
   const video = VIDEO[fourcc];
   if (video) {
     const cfg = child(entry, video.config);
-    if (!cfg?.raw) throw new KeysmithError('ERR_CENC_UNSUPPORTED', `${where}: ${fourcc} sample entry has no ${video.config}`, { hint: 'the input may be damaged' });
+    if (!cfg?.raw) throw new KeysmithError('ERR_CENC_UNSUPPORTED', `${where}: ${printable(fourcc)} sample entry has no ${video.config}`, { hint: 'the input may be damaged' });
     return video.parse(cfg.raw, fourcc);
   }
   if (AUDIO_CODECS.has(fourcc)) return audioCodecConfig(fourcc);
-  throw new KeysmithError('ERR_CENC_UNSUPPORTED', `${where}: codec ${fourcc} cannot be encrypted by keysmith`, {
+  throw new KeysmithError('ERR_CENC_UNSUPPORTED', `${where}: codec ${printable(fourcc)} cannot be encrypted by keysmith`, {
     hint: `supported: ${supportedCodecs().join(', ')}`,
   });
 }

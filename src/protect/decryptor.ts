@@ -10,7 +10,7 @@ import { KeysmithError } from '../errors.js';
 import { KeyId } from '../crypto/values.js';
 import type { ContentKeyEntry } from '../keys/content-keys.js';
 import { audioCodecConfig, type CodecConfig } from '../media/codecs/index.js';
-import type { Box } from '../media/bmff/index.js';
+import { printable, type Box } from '../media/bmff/index.js';
 import type { MovieIndex, SampleAux, TrackHooks, TrackInfo } from '../media/mp4/index.js';
 import { codecConfigOf } from './codec-config.js';
 import { decryptSample, type SchemeName, type TrackCrypto } from './sample-crypto.js';
@@ -45,7 +45,7 @@ export function requiredKids(movie: MovieIndex): KeyId[] {
 function decryptionHooks(track: TrackInfo, keys: readonly ContentKeyEntry[]): TrackHooks {
   const enc = track.encryption!;
   if (!SCHEME_NAMES.includes(enc.scheme)) {
-    throw new KeysmithError('ERR_CENC_UNSUPPORTED', `track ${track.id}: protection scheme '${enc.scheme}' is not cenc, cbcs, cens or cbc1`);
+    throw new KeysmithError('ERR_CENC_UNSUPPORTED', `track ${track.id}: protection scheme '${printable(enc.scheme)}' is not cenc, cbcs, cens or cbc1`);
   }
   const codec = codecFor(track);
   const cache = new Map<string, TrackCrypto>();

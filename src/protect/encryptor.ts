@@ -13,7 +13,7 @@ import { KeyId, type ContentKey } from '../crypto/values.js';
 import type { RandomSource } from '../crypto/random.js';
 import type { ContentKeyEntry } from '../keys/content-keys.js';
 import { COMMON_SYSTEM_ID, buildPsshBox, type DrmSystem } from '../drm/index.js';
-import { parseBoxAt, type Box } from '../media/bmff/index.js';
+import { parseBoxAt, printable, type Box } from '../media/bmff/index.js';
 import type { MovieIndex, TrackHooks, TrackInfo } from '../media/mp4/index.js';
 import { codecConfigOf } from './codec-config.js';
 import { ivForSample } from './iv.js';
@@ -79,7 +79,7 @@ export function setupProtection(movie: MovieIndex, options: ProtectionOptions): 
   movie.tracks.forEach((t, position) => {
     const where = `track ${t.id}`;
     if (t.encryption) {
-      throw new KeysmithError('ERR_CENC_ALREADY_ENCRYPTED', `${where} is already encrypted (${t.encryption.scheme})`, { hint: 'decrypt it first with keysmith decrypt' });
+      throw new KeysmithError('ERR_CENC_ALREADY_ENCRYPTED', `${where} is already encrypted (${printable(t.encryption.scheme)})`, { hint: 'decrypt it first with keysmith decrypt' });
     }
     if (t.kind === 'other') return; // text and metadata tracks pass through clear
     const codec = codecConfigOf(t.sampleEntry, t.codec, where);

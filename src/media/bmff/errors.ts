@@ -15,8 +15,14 @@ export type BmffErrorCode =
   | 'ERR_BMFF_MISSING' // a required box is not there
   | 'ERR_BMFF_SAMPLE_RANGE'; // a sample table points outside the file
 
+/** Box types of hostile files may hold any byte: show them printable, on one line. */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
 export function bmffError(code: BmffErrorCode, message: string, path: string, offset: number, hint?: string): KeysmithError {
-  return new KeysmithError(code, `${path || '(file)'} at offset ${offset}: ${message}`, {
+  path = printable(path);
+  return new KeysmithError(code, `${path || '(file)'} at offset ${offset}: ${printable(message)}`, {
     details: { box: path, offset },
     ...(hint === undefined ? {} : { hint }),
   });

@@ -2,6 +2,6 @@
 export type { Box, Field, ParseContext } from './fields.js';
 export { BOX_TABLE, STREAMED_BOXES, type BoxSpec } from './boxes.js';
 export { MAX_DEPTH, boxHeader, parseBoxAt, parseBoxes, readBoxHeader, reparseBox, writeBox, writeBoxPayload, writeBoxes, type BoxHeader } from './codec.js';
-export { bmffError, type BmffErrorCode } from './errors.js';
+export { bmffError, printable, type BmffErrorCode } from './errors.js';
 export { child, children, path, requirePath, walk } from './tree.js';
 export { bufferSource, loadBox, openFileSource, readTopLevelHeaders, MAX_LOADED_BOX, type ByteSource } from './source.js';

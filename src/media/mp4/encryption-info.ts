@@ -4,7 +4,7 @@
  * seig sample groups. Box facts only: no AES here (src/protect does that).
  */
 import { KeysmithError } from '../../errors.js';
-import { child, children, reparseBox, type Box } from '../bmff/index.js';
+import { child, children, printable, reparseBox, type Box } from '../bmff/index.js';
 
 export interface TrackEncryptionInfo {
   /** schm scheme_type: cenc, cbcs, cens, cbc1 (or anything else found). */
@@ -32,7 +32,8 @@ export interface SeigEntry {
 }
 
 export function cencError(code: string, message: string, where: string, offset: number, hint?: string): KeysmithError {
-  return new KeysmithError(code, `${where} at offset ${offset}: ${message}`, { details: { box: where, offset }, ...(hint ? { hint } : {}) });
+  const w = printable(where);
+  return new KeysmithError(code, `${w} at offset ${offset}: ${printable(message)}`, { details: { box: w, offset }, ...(hint ? { hint } : {}) });
 }
 
 function pattern(byte: number): { crypt: number; skip: number } | undefined {

@@ -52,6 +52,8 @@ export function readBoxHeader(buf: Buffer, pos: number, end: number, base: numbe
     size = Number(big);
     headerSize = 16;
   } else if (size === 0) {
+    // §4.2: size 0 = "the last box in the file", so only at the top level.
+    if (path) throw bmffError('ERR_BMFF_BAD_SIZE', 'box size 0 inside another box', where, offset);
     size = (fileEnd ?? base + end) - offset;
   }
   let usertype: Buffer | undefined;

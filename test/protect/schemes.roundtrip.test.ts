@@ -39,7 +39,6 @@ test('encrypting an encrypted file is refused with a hint', async (t) => {
 });
 
 test('encrypt writes to stdout with -o - and refuses its own input as output', async (t) => {
-  const dir = tempDir(t);
   const src = mediaFixture('aac');
   const r = await runInProcess(['encrypt', src, '-o', '-', '--key', PAIR]);
   assert.equal(r.status, 0, r.stderr);

@@ -80,7 +80,7 @@ test('fragments carry tfhd default-base-is-moof, tfdt v1, trun with data offset,
     const traf = moof!.children!.find((c) => c.type === 'traf')!;
     assert.deepEqual(traf.children!.map((c) => c.type), ['tfhd', 'tfdt', 'trun', 'senc', 'saiz', 'saio']);
     const [tfhd, tfdt, trun, senc, saiz, saio] = traf.children!;
-    assert.equal(tfhd!.flags & 0x20000, 0x20000);
+    assert.equal((tfhd!.flags ?? 0) & 0x20000, 0x20000);
     assert.equal(tfdt!.version, 1);
     assert.equal(trun!.dataOffset, moof!.size! + 8);
     assert.equal(mdat!.offset, moof!.size);

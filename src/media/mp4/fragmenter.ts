@@ -198,6 +198,12 @@ export interface MediaSegmentOptions {
  * sizes, flags, composition offsets) and the hooks' boxes.
  */
 export async function buildMediaSegment(movie: MovieIndex, plan: SegmentPlan, trackId: number, segmentNumber: number, options: MediaSegmentOptions = {}): Promise<Buffer | undefined> {
+  const parts = await buildMediaSegmentParts(movie, plan, trackId, segmentNumber, options);
+  return parts ? Buffer.concat(parts) : undefined;
+}
+
+/** Same as buildMediaSegment, as a list of buffers to write in order (no copy of the sample data). */
+export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPlan, trackId: number, segmentNumber: number, options: MediaSegmentOptions = {}): Promise<Buffer[] | undefined> {
   const track = movie.tracks.find((t) => t.id === trackId);
   const cuts = plan.cuts.get(trackId);
   if (!track || !cuts) throw new TypeError(`no track ${trackId} in the plan`);
@@ -245,7 +251,19 @@ export async function buildMediaSegment(movie: MovieIndex, plan: SegmentPlan, tr
   const moof = writeBox({ type: 'moof', children: [mfhd, { type: 'traf', children: trafChildren }] });
   if (moof.length !== moofSize) throw new Error(`internal: moof layout changed (${moof.length} != ${moofSize})`);
   const styp = options.styp ? [writeBox({ type: 'styp', majorBrand: 'msdh', minorVersion: 0, compatibleBrands: ['msdh', 'msix', 'cmfs', 'cmff'] })] : [];
-  return Buffer.concat([...styp, moof, mdatHead, ...data]);
+  return [...styp, moof, mdatHead, ...contiguous(data)];
+}
+
+/** Merge sample views that sit back to back in one read buffer into single views. */
+function contiguous(data: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const d of data) {
+    const last = out[out.length - 1];
+    if (last && last.buffer === d.buffer && last.byteOffset + last.length === d.byteOffset) {
+      out[out.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + d.length);
+    } else out.push(d);
+  }
+  return out;
 }
 
 export interface FragmentedWriteOptions {
@@ -264,17 +282,40 @@ export async function writeFragmentedMovie(movie: MovieIndex, plan: SegmentPlan,
   const init = buildInitSegment(movie, { trackIds: ids, ...(options.hooks ? { hooks: options.hooks } : {}), ...(options.moovBoxes ? { moovBoxes: options.moovBoxes } : {}) });
   await options.write(init);
   let bytes = init.length;
-  let seq = 0;
+  // Every (segment, track) with samples, in output order; sequence numbers follow from it.
+  const jobs: { k: number; id: number; seq: number }[] = [];
   for (let k = 0; k < plan.segmentCount; k++) {
     for (const id of ids) {
-      const hooks = options.hooks?.get(id);
-      const frag = await buildMediaSegment(movie, plan, id, k, { sequenceNumber: seq + 1, ...(hooks ? { hooks } : {}) });
-      if (!frag) continue;
-      seq++;
-      bytes += frag.length;
-      await options.write(frag);
+      const cuts = plan.cuts.get(id);
+      if (cuts && cuts[k + 1]! > cuts[k]!) jobs.push({ k, id, seq: jobs.length + 1 });
     }
-    options.progress?.(k + 1, plan.segmentCount);
+  }
+  // Read ahead: the next fragments are read (and transformed) while the current one is written.
+  const LOOKAHEAD = 3;
+  const inflight: Promise<Buffer[] | undefined>[] = [];
+  let next = 0;
+  const start = (): void => {
+    const j = jobs[next++]!;
+    const hooks = options.hooks?.get(j.id);
+    const p = buildMediaSegmentParts(movie, plan, j.id, j.k, { sequenceNumber: j.seq, ...(hooks ? { hooks } : {}) });
+    p.catch(() => undefined); // surfaced when awaited in order
+    inflight.push(p);
+  };
+  let seq = 0;
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      while (next < jobs.length && inflight.length < LOOKAHEAD) start();
+      const parts = (await inflight.shift())!;
+      for (const part of parts) {
+        bytes += part.length;
+        await options.write(part);
+      }
+      seq++;
+      const j = jobs[i]!;
+      if (i + 1 === jobs.length || jobs[i + 1]!.k !== j.k) options.progress?.(j.k + 1, plan.segmentCount);
+    }
+  } finally {
+    await Promise.allSettled(inflight);
   }
   return { fragments: seq, bytes };
 }

@@ -76,6 +76,7 @@ export async function writeMediaSegment(movie: MovieIndex, plan: SegmentPlan, tr
 }
 
 export interface WholeFileOptions {
+  /** Receives the output in order; the buffer is reused once the promise resolves (copy it to keep it). */
   write(bytes: Buffer): Promise<void>;
   progress?(done: number, total: number): void;
 }

@@ -42,7 +42,7 @@ test('each encrypted segment made alone equals its bytes in the whole file', asy
       const protection = setupProtection(movie, { scheme, keys, random: seededRandom(`segments-${scheme}`) });
       const plan = planSegments(movie, 1);
       const parts: Buffer[] = [];
-      await encryptMovie(movie, plan, protection, { write: async (b) => void parts.push(b) });
+      await encryptMovie(movie, plan, protection, { write: async (b) => void parts.push(Buffer.from(b)) });
       const whole = Buffer.concat(parts);
       let seq = 0;
       let pos = parts[0]!.length;

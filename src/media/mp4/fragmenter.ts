@@ -316,7 +316,7 @@ export interface FragmentedWriteOptions {
   hooks?: ReadonlyMap<number, TrackHooks>;
   moovBoxes?: readonly Box[];
   trackIds?: readonly number[];
-  /** Called with each piece of output in order (init, then fragments). */
+  /** Called with each piece of output in order (init, then fragments). The buffer is reused after the promise resolves: copy it to keep it. */
   write(bytes: Buffer): Promise<void>;
   /** Progress: called after each segment with (done, total). */
   progress?(done: number, total: number): void;

@@ -10,8 +10,8 @@
  *   header up to the first byte of slice data (§10.4.2 for 'cbcs').
  * - with `protectedMultipleOf16` ('cenc', 'cens', 'cbc1'), the remainder of
  *   each protected range modulo 16 moves into the clear bytes at its front;
- *   without it (cbcs), a range under one block is left clear (it would be
- *   anyway: a trailing partial block is never encrypted).
+ *   without it (cbcs) ranges start right after the slice header, whatever
+ *   their length (the pattern leaves partial blocks clear).
  * - consecutive clear-only NAL units merge into the next subsample's clear
  *   count; clear counts above 65535 split into (65535, 0) entries (senc
  *   BytesOfClearData is 16 bits).
@@ -189,9 +189,10 @@ export class SubsampleBuilder {
 export function videoSubsampleLayout(codec: CodecConfig, sample: Uint8Array, mode: SubsampleMode, state?: ParameterSetState): Subsample[] {
   if (codec.kind === 'audio') return [];
   const lengthSize = codec.nalLengthSize;
-  // A protected range shorter than a block is never encrypted by a CBC
-  // pattern (partial blocks stay clear), so it is written as clear.
-  const b = new SubsampleBuilder(mode.protectedMultipleOf16, mode.protectedMultipleOf16 ? 1 : 16);
+  // Without 16-byte trimming (cbcs), a protected range shorter than a block
+  // is still written as protected, as Shaka Packager does; the cipher leaves
+  // it clear (a partial block is never encrypted).
+  const b = new SubsampleBuilder(mode.protectedMultipleOf16);
   for (const nal of listNalUnits(codec, sample, state)) {
     const total = lengthSize + nal.size;
     if (!nal.isSlice) {

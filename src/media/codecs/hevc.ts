@@ -598,6 +598,6 @@ export function hevcCodecString(fourcc: string, c: Pick<HevcDecoderConfig, 'prof
   const parts = [fourcc, `${space}${c.profileIdc}`, (reversed >>> 0).toString(16).toUpperCase(), `${c.tier ? 'H' : 'L'}${c.levelIdc}`];
   let last = c.constraintFlags.length;
   while (last > 0 && c.constraintFlags[last - 1] === 0) last--;
-  for (let i = 0; i < last; i++) parts.push(c.constraintFlags[i]!.toString(16).toUpperCase().padStart(2, '0'));
+  for (let i = 0; i < last; i++) parts.push(c.constraintFlags[i]!.toString(16).toUpperCase()); // unpadded, as Shaka Packager writes them
   return parts.join('.');
 }

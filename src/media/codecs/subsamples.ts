@@ -96,47 +96,48 @@ export function listNalUnits(codec: CodecConfig, sample: Uint8Array, state: Para
     const offset = p + lengthSize;
     if (size < nalHeaderSize) throw codecError('INVALID', `sample: NAL unit of ${size} bytes at offset ${p}`);
     if (offset + size > sample.length) throw codecError('TRUNCATED', `sample: NAL unit of ${size} bytes at offset ${p} runs past the sample end (${sample.length})`);
-    const nal = sample.subarray(offset, offset + size);
+    const end = offset + size;
+    const head = sample[offset]!;
     let type: number;
     let isVcl: boolean;
     let isSlice: boolean;
     let sliceHeaderSize = 0;
     if (hevc) {
       const sets = state.hevc!;
-      if (nal[0]! & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
-      type = (nal[0]! >> 1) & 0x3f;
+      if (head & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
+      type = (head >> 1) & 0x3f;
       isVcl = type < 32;
       isSlice = isHevcSliceType(type);
-      if (isSlice) sliceHeaderSize = hevcSliceHeaderSize(nal, sets);
+      if (isSlice) sliceHeaderSize = hevcSliceHeaderSize(sample, sets, offset, end);
       else if (type === HEVC_NAL.SPS) {
-        const s = parseHevcSps(nal);
+        const s = parseHevcSps(sample.subarray(offset, end));
         sets.sps.set(s.id, s);
       } else if (type === HEVC_NAL.PPS) {
-        const s = parseHevcPps(nal);
+        const s = parseHevcPps(sample.subarray(offset, end));
         sets.pps.set(s.id, s);
       } else if (type === HEVC_NAL.VPS) {
-        const s = parseHevcVps(nal);
+        const s = parseHevcVps(sample.subarray(offset, end));
         sets.vps.set(s.id, s);
       }
     } else {
       const sets = state.avc!;
-      if (nal[0]! & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
-      type = nal[0]! & 0x1f;
+      if (head & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
+      type = head & 0x1f;
       isVcl = type >= 1 && type <= 5;
       // Data partitions B/C (3, 4) carry no slice header and partition A is
       // followed by them: all three stay clear, like SEI.
       isSlice = type === AVC_NAL.SLICE || type === AVC_NAL.IDR;
-      if (isSlice) sliceHeaderSize = avcSliceHeaderSize(nal, sets);
+      if (isSlice) sliceHeaderSize = avcSliceHeaderSize(sample, sets, offset, end);
       else if (type === AVC_NAL.SPS) {
-        const s = parseAvcSps(nal);
+        const s = parseAvcSps(sample.subarray(offset, end));
         sets.sps.set(s.id, s);
       } else if (type === AVC_NAL.PPS) {
-        const s = parseAvcPps(nal);
+        const s = parseAvcPps(sample.subarray(offset, end));
         sets.pps.set(s.id, s);
       }
     }
     out.push({ offset, size, type, isVcl, isSlice, nalHeaderSize, sliceHeaderSize });
-    p = offset + size;
+    p = end;
   }
   return out;
 }

@@ -286,3 +286,19 @@ test('decryptSample with a cbcs map from another packager (per-sample 16-byte IV
   decryptSample(track, sample, { iv, subsamples: subs });
   assert.deepEqual(sample, plain);
 });
+
+test('in-band parameter sets: a PPS in the sample serves the slices after it, and later samples through the encryptor state', () => {
+  // PPS id 1 (the x264 PPS with its id re-coded) and a P slice that refers to it
+  const pps1 = hex('685af0f2c8b0');
+  const p1 = Buffer.concat([hex('41990ec477f1bc19f8de0ffc0eb0b80088d144356fcabf2680'), rnd.bytes(300)]);
+  const first = lengthPrefixed([pps1, p1]);
+  const later = lengthPrefixed([p1]);
+  const mode = { sliceHeaderClear: true, protectedMultipleOf16: true };
+  assert.equal(videoSubsampleLayout(avc, first, mode).length, 1);
+  assert.throws(() => videoSubsampleLayout(avc, later, mode), { code: 'ERR_CODEC_INVALID', message: /unknown pic_parameter_set_id 1/ });
+  const units = listNalUnits(avc, first);
+  assert.equal(units[1]!.sliceHeaderSize, listNalUnits(avc, lengthPrefixed([slice(P_HEAD, 326)]))[0]!.sliceHeaderSize);
+  const e = createSampleEncryptor(trackCryptoFor('cbcs', avc, key));
+  e.encrypt(Buffer.from(first));
+  assert.equal(e.encrypt(Buffer.from(later)).subsamples.length, 1);
+});

@@ -108,6 +108,10 @@ export function listNalUnits(codec: CodecConfig, sample: Uint8Array, state: Para
       type = (head >> 1) & 0x3f;
       isVcl = type < 32;
       isSlice = isHevcSliceType(type);
+      if (isSlice && offset + 1 < end && ((head & 1) << 5 | sample[offset + 1]! >> 3) !== 0) {
+        // nuh_layer_id > 0: multi-layer slice headers (Annex F) are not parsed; refuse rather than leave a layer clear
+        throw codecError('UNSUPPORTED', `hevc: slice with nuh_layer_id > 0 at offset ${p} (multi-layer HEVC)`);
+      }
       if (isSlice) sliceHeaderSize = hevcSliceHeaderSize(sample, sets, offset, end);
       else if (type === HEVC_NAL.SPS) {
         const s = parseHevcSps(sample.subarray(offset, end));

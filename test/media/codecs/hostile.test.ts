@@ -122,6 +122,9 @@ test('seeded fuzz: 300 mutants of an HEVC sample and its hvcC → a covering lay
   const hevc = parseHevcDecoderConfig(hvcC);
   const base = lengthPrefixed([HSPS, HPPS, Buffer.concat([HIDR, rnd.bytes(200)]), Buffer.concat([HIDR2, rnd.bytes(100)])]);
   assert.equal(videoSubsampleLayout(hevc, base, MODE).length, 2);
+  const layer1 = Buffer.concat([HIDR, rnd.bytes(50)]);
+  layer1[1] = 0x09; // nuh_layer_id 1
+  rejects(() => videoSubsampleLayout(hevc, lengthPrefixed([layer1]), MODE), 'ERR_CODEC_UNSUPPORTED');
   const pick = (n: number) => rnd.bytes(4).readUInt32BE(0) % n;
   let ok = 0;
   for (let i = 0; i < 300; i++) {

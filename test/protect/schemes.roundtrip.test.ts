@@ -46,3 +46,14 @@ test('encrypt writes to stdout with -o - and refuses its own input as output', a
   const same = await runInProcess(['decrypt', src, '-o', src, '--key', PAIR, '--force']);
   assert.equal(same.status, 2);
 });
+
+test('a wrong --iv length for the scheme is a usage error (exit 2)', async (t) => {
+  const dir = tempDir(t);
+  const r = await runInProcess(['encrypt', mediaFixture('aac'), '-o', join(dir, 'x.mp4'), '--scheme', 'cbcs', '--iv', '0011223344556677', '--key', PAIR]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cbcs takes a 16-byte constant IV/);
+  const ok = await runInProcess(['encrypt', mediaFixture('aac'), '-o', join(dir, 'y.mp4'), '--scheme', 'cenc', '--iv', '0011223344556677', '--key', PAIR, '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  const insp = JSON.parse((await runInProcess(['inspect', '--json', join(dir, 'y.mp4')])).stdout);
+  assert.equal(insp.tracks[0].encryption.ivSize, 8);
+});

@@ -20,7 +20,7 @@ import { setupProtection, ENCRYPT_SCHEMES } from '../../protect/encryptor.js';
 import { requiredKids } from '../../protect/decryptor.js';
 import { decryptMovie, encryptMovie } from '../../protect/segments.js';
 import { inspectMovie, type MovieReport } from '../../protect/inspector.js';
-import type { SchemeName } from '../../protect/sample-crypto.js';
+import { SCHEMES, type SchemeName } from '../../protect/sample-crypto.js';
 import type { Io } from '../io.js';
 
 const MAX_STDIN = 2 * 1024 * 1024 * 1024;
@@ -116,6 +116,10 @@ async function encryptAction(out: Output, opts: Record<string, unknown>, args: s
   let keys = await loadKeys(out.io, opts as { key?: string[]; keys?: string });
   const drm = opts.drm ? parseDrmList(opts.drm as string) : [];
   const iv = opts.iv ? Iv.parse(opts.iv as string).bytes : undefined;
+  const row = SCHEMES[scheme as SchemeName];
+  if (iv && (row.constantIv ? iv.length !== 16 : !row.ivSizes.includes(iv.length as 8 | 16))) {
+    throw usageError(`--iv: ${scheme} takes ${row.constantIv ? 'a 16-byte constant IV (32 hex digits)' : '8 or 16 bytes (16 or 32 hex digits)'}`);
+  }
   const clearLead = opts.clearLead === undefined ? 0 : Number(opts.clearLead);
   if (!Number.isFinite(clearLead) || clearLead < 0) throw usageError(`--clear-lead ${String(opts.clearLead)}: expected seconds >= 0`);
   const duration = fragmentDuration(opts.fragmentDuration as string | undefined);

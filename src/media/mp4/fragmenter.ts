@@ -64,6 +64,31 @@ export function planSegments(movie: MovieIndex, fragmentDuration: number): Segme
   return { fragmentDuration, segmentCount, referenceTrackId: ref.id, cuts, startTimes };
 }
 
+export interface SegmentTime {
+  /** Decode time of the segment's first sample, in the track timescale (tfdt). */
+  start: number;
+  /** Sum of the segment's sample durations, in the track timescale. */
+  duration: number;
+  /** Sample count (0: the track has no samples in this segment). */
+  samples: number;
+}
+
+/** Per-segment times of one track (for DASH SegmentTimeline, HLS EXTINF). */
+export function segmentTimes(movie: MovieIndex, plan: SegmentPlan, trackId: number): SegmentTime[] {
+  const track = movie.tracks.find((t) => t.id === trackId);
+  const cuts = plan.cuts.get(trackId);
+  if (!track || !cuts) throw new TypeError(`no track ${trackId} in the plan`);
+  const out: SegmentTime[] = [];
+  for (let k = 0; k < plan.segmentCount; k++) {
+    const a = cuts[k]!;
+    const b = cuts[k + 1]!;
+    let duration = 0;
+    for (let i = a; i < b; i++) duration += track.samples.durations[i]!;
+    out.push({ start: track.samples.dts[a] ?? track.samples.dts[a - 1] ?? 0, duration, samples: b - a });
+  }
+  return out;
+}
+
 /** What a track's protection (or unprotection) changes. Implemented in src/protect. */
 export interface TrackHooks {
   /** The sample entries the init segment carries (e.g. avc1 → [encv with sinf, clear avc1 for a clear lead]). */

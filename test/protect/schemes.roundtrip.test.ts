@@ -57,3 +57,17 @@ test('a wrong --iv length for the scheme is a usage error (exit 2)', async (t) =
   const insp = JSON.parse((await runInProcess(['inspect', '--json', join(dir, 'y.mp4')])).stdout);
   assert.equal(insp.tracks[0].encryption.ivSize, 8);
 });
+
+test('decrypt keeps the input fragments (or re-cuts with --fragment-duration)', async (t) => {
+  const dir = tempDir(t);
+  const enc = join(dir, 'enc.mp4');
+  assert.equal((await runInProcess(['encrypt', mediaFixture('h264-aac'), '-o', enc, '--key', PAIR, '--fragment-duration', '1'])).status, 0);
+  const kept = join(dir, 'kept.mp4');
+  const recut = join(dir, 'recut.mp4');
+  assert.equal((await runInProcess(['decrypt', enc, '-o', kept, '--key', PAIR])).status, 0);
+  assert.equal((await runInProcess(['decrypt', enc, '-o', recut, '--key', PAIR, '--fragment-duration', '2'])).status, 0);
+  const frags = async (f: string) => JSON.parse((await runInProcess(['inspect', '--json', f])).stdout).fragments as number;
+  assert.equal(await frags(enc), 8);
+  assert.equal(await frags(kept), 8);
+  assert.equal(await frags(recut), 4);
+});

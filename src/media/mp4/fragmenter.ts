@@ -89,6 +89,31 @@ export function segmentTimes(movie: MovieIndex, plan: SegmentPlan, trackId: numb
   return out;
 }
 
+/**
+ * The input's own fragmentation, for fragmented input: segment k holds each
+ * track's samples of input moof k (a faithful re-write, e.g. after decrypt).
+ * Undefined for progressive input.
+ */
+export function planFromFragments(movie: MovieIndex): SegmentPlan | undefined {
+  if (movie.fragments === 0) return undefined;
+  const cuts = new Map<number, number[]>();
+  const lead = movie.tracks.some((t) => (movie.fragmentStarts.get(t.id)?.[0] ?? 0) > 0);
+  for (const t of movie.tracks) {
+    const starts = movie.fragmentStarts.get(t.id) ?? [];
+    cuts.set(t.id, [...(lead ? [0] : []), ...starts, t.samples.count]);
+  }
+  const ref = movie.tracks.find((t) => t.kind === 'video') ?? movie.tracks[0];
+  const refCuts = ref ? cuts.get(ref.id)! : [];
+  const segmentCount = movie.fragments + (lead ? 1 : 0);
+  return {
+    fragmentDuration: 0,
+    segmentCount,
+    referenceTrackId: ref?.id ?? 0,
+    cuts,
+    startTimes: refCuts.slice(0, segmentCount).map((i) => (ref!.samples.dts[i] ?? 0) / ref!.timescale),
+  };
+}
+
 /** What a track's protection (or unprotection) changes. Implemented in src/protect. */
 export interface TrackHooks {
   /** The sample entries the init segment carries (e.g. avc1 → [encv with sinf, clear avc1 for a clear lead]). */

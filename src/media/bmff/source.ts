@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { fromSystemError } from '../../errors.js';
+import { KeysmithError, fromSystemError } from '../../errors.js';
 import { parseBoxAt, readBoxHeader, type BoxHeader } from './codec.js';
 import { STREAMED_BOXES } from './boxes.js';
 import { bmffError } from './errors.js';
@@ -94,10 +94,17 @@ export async function readTopLevelHeaders(src: ByteSource): Promise<BoxHeader[]>
     if (out.length >= MAX_TOP_LEVEL_BOXES) throw bmffError('ERR_BMFF_COUNT', `more than ${MAX_TOP_LEVEL_BOXES} top-level boxes`, '', pos);
     const want = Math.min(32, src.size - pos);
     const head = await src.read(pos, want);
-    const h = readBoxHeader(head, 0, want, pos, '', src.size);
+    const hint = pos === 0 ? 'is this an MP4 (ISO-BMFF) file?' : 'the file is damaged or was cut short';
+    let h: BoxHeader;
+    try {
+      h = readBoxHeader(head, 0, want, pos, '', src.size);
+    } catch (err) {
+      if (err instanceof KeysmithError && err.hint === undefined) throw new KeysmithError(err.code, err.message, { hint, ...(err.details ? { details: err.details } : {}) });
+      throw err;
+    }
     // The header reader sees only `want` bytes: check the real extent against the file.
     if (pos + h.size > src.size) {
-      throw bmffError('ERR_BMFF_TRUNCATED', `box size ${h.size} runs past the end of the file (${src.size - pos} bytes left)`, h.type, pos);
+      throw bmffError('ERR_BMFF_TRUNCATED', `box size ${h.size} runs past the end of the file (${src.size - pos} bytes left)`, h.type, pos, hint);
     }
     out.push(h);
     pos += h.size;

@@ -18,6 +18,9 @@ import { parseSampleEncryption, readTrackEncryption, type SampleAuxInfo, type Tr
 /** Samples one track may hold (bounds memory against hostile tables: ~40 bytes each). */
 export const MAX_SAMPLES_PER_TRACK = 20_000_000;
 
+/** No real sample is this large (an 8K intra frame is a few MB); larger ones are refused before reading. */
+export const MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
+
 /**
  * The samples a file of `fileSize` bytes can plausibly hold: real samples
  * are never under a few bytes, so a tiny file cannot claim millions of
@@ -188,6 +191,7 @@ function demuxProgressive(stbl: Box, label: string, fileSize: number): SampleTab
 
 function checkRanges(t: SampleTable, fileSize: number, where: string, at: number): void {
   for (let i = 0; i < t.count; i++) {
+    if (t.sizes[i]! > MAX_SAMPLE_SIZE) throw bmffError('ERR_BMFF_INVALID', `sample ${i + 1} claims ${t.sizes[i]} bytes (limit ${MAX_SAMPLE_SIZE})`, where, at);
     if (t.offsets[i]! + t.sizes[i]! > fileSize) {
       throw bmffError('ERR_BMFF_SAMPLE_RANGE', `sample ${i + 1} (${t.sizes[i]} bytes at ${t.offsets[i]}) lies outside the file (${fileSize} bytes)`, where, at);
     }
@@ -239,6 +243,7 @@ function demuxTraf(traf: Box, moof: Box, track: TrackInfo, trex: TrexDefaults | 
   }
   const added = t.count - first;
   for (let i = first; i < t.count; i++) {
+    if (t.sizes[i]! > MAX_SAMPLE_SIZE) throw bmffError('ERR_BMFF_INVALID', `sample ${i - first + 1} of the fragment claims ${t.sizes[i]} bytes (limit ${MAX_SAMPLE_SIZE})`, `${path}/trun`, traf.offset ?? 0);
     if (t.offsets[i]! < 0 || t.offsets[i]! + t.sizes[i]! > fileSize) {
       throw bmffError('ERR_BMFF_SAMPLE_RANGE', `sample ${i - first + 1} of the fragment (${t.sizes[i]} bytes at ${t.offsets[i]}) lies outside the file`, `${path}/trun`, traf.offset ?? 0);
     }

@@ -33,6 +33,15 @@ export const GROUPS: readonly GroupRow[] = [
     load: () => import('./commands/token.js'),
   },
   {
+    commands: ['encrypt', 'decrypt', 'inspect'],
+    summaries: {
+      encrypt: 'encrypt an MP4 into a CENC fragmented MP4 (cenc, cbcs)',
+      decrypt: 'decrypt a CENC MP4 (cenc, cbcs, cens, cbc1) with its keys',
+      inspect: 'show tracks, codecs, protection, KIDs and PSSH of an MP4',
+    },
+    load: () => import('./commands/media.js'),
+  },
+  {
     commands: ['serve'],
     summaries: { serve: 'serve content keys (AES-128, ClearKey) with token authorization and replay limits' },
     load: () => import('./commands/serve.js'),

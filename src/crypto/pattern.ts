@@ -1,0 +1,275 @@
+/**
+ * The AES primitives of Common Encryption (ISO/IEC 23001-7 3rd ed. §9–10),
+ * over one protected range at a time. They know nothing of codecs or boxes:
+ * callers pass byte views to transform in place.
+ *
+ * - CTR ('cenc', 'cens'): one keystream per sample. The counter block is
+ *   the 8-byte IV ‖ 64-bit block counter (or the 16-byte IV); only its low
+ *   64 bits count, wrapping without carry (§9.3). The keystream runs on across
+ *   the protected ranges of a sample, a partial block carrying over (§9.5.2).
+ * - CBC ('cbcs', 'cbc1'): 'cbcs' restarts from the IV at each protected range;
+ *   'cbc1' chains on across the ranges of a sample. Only whole blocks are
+ *   encrypted; a trailing partial block stays clear (§10.2, §10.4.2).
+ * - Patterns ('cens', 'cbcs', §9.6): in each protected range, encrypt `crypt`
+ *   blocks, leave `skip` blocks, repeat; fewer than `crypt` whole blocks at the
+ *   end are all encrypted, a partial block is clear. 0:0 (and N:0) mean every
+ *   whole block. For CTR, skipped blocks do not advance the counter; for CBC,
+ *   the chain runs across the encrypted blocks only.
+ */
+import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
+import { KeysmithError } from '../errors.js';
+import { aesCipherName, AES_BLOCK } from './aes.js';
+import type { SecretKey } from './values.js';
+
+export interface CryptPattern {
+  crypt: number;
+  skip: number;
+}
+
+export type CryptDirection = 'encrypt' | 'decrypt';
+
+type KeyInput = SecretKey | Uint8Array;
+const keyBytes = (k: KeyInput): Uint8Array => (k instanceof Uint8Array ? k : k.bytes);
+
+function patternError(message: string): KeysmithError {
+  return new KeysmithError('ERR_CENC_PATTERN', message);
+}
+
+export function checkPattern(p: CryptPattern | undefined): void {
+  if (!p) return;
+  if (!Number.isInteger(p.crypt) || !Number.isInteger(p.skip) || p.crypt < 0 || p.skip < 0 || p.crypt > 15 || p.skip > 15) {
+    throw patternError(`pattern ${p.crypt}:${p.skip}: crypt and skip must be 0..15 (4-bit tenc fields)`);
+  }
+  if (p.crypt === 0 && p.skip > 0) throw patternError(`pattern 0:${p.skip} would encrypt nothing`);
+}
+
+/**
+ * The byte runs [start, end) of a `length`-byte protected range that the
+ * pattern encrypts: whole blocks only. Without a pattern (or 0:0, N:0), one
+ * run over all whole blocks.
+ */
+export function patternRuns(length: number, pattern?: CryptPattern): Array<[number, number]> {
+  const blocks = Math.floor(length / AES_BLOCK);
+  if (blocks === 0) return [];
+  if (!pattern || pattern.skip === 0 || pattern.crypt === 0) return [[0, blocks * AES_BLOCK]];
+  const period = pattern.crypt + pattern.skip;
+  const runs: Array<[number, number]> = [];
+  for (let b = 0; b < blocks; b += period) runs.push([b * AES_BLOCK, Math.min(b + pattern.crypt, blocks) * AES_BLOCK]);
+  return runs;
+}
+
+/** Whole blocks of a range and the pattern over them, without per-run allocations. */
+interface Plan {
+  blocks: number;
+  /** Blocks encrypted per period (= period when every block is). */
+  crypt: number;
+  period: number;
+}
+
+function plan(length: number, pattern?: CryptPattern): Plan {
+  const blocks = Math.floor(length / AES_BLOCK);
+  if (!pattern || pattern.skip === 0 || pattern.crypt === 0) return { blocks, crypt: blocks, period: blocks };
+  return { blocks, crypt: pattern.crypt, period: pattern.crypt + pattern.skip };
+}
+
+function encryptedBytes(p: Plan): number {
+  if (p.blocks === 0) return 0;
+  const full = Math.floor(p.blocks / p.period);
+  return (full * p.crypt + Math.min(p.crypt, p.blocks - full * p.period)) * AES_BLOCK;
+}
+
+/**
+ * Copy the pattern's blocks out into one contiguous buffer (or return the
+ * view itself when they are contiguous). Plain byte loops: a 1:9 pattern
+ * has one 16-byte run per 160 bytes, where Buffer.copy's per-call cost
+ * would dominate.
+ */
+function gather(view: Buffer, p: Plan): Buffer {
+  if (p.crypt === p.period) return view.subarray(0, p.blocks * AES_BLOCK);
+  const out = Buffer.allocUnsafe(encryptedBytes(p));
+  const step = p.period * AES_BLOCK;
+  const run = p.crypt * AES_BLOCK;
+  const end = p.blocks * AES_BLOCK;
+  let o = 0;
+  for (let s = 0; s < end; s += step) {
+    const e = Math.min(s + run, end);
+    for (let i = s; i < e; i++) out[o++] = view[i]!;
+  }
+  return out;
+}
+
+function scatter(view: Buffer, p: Plan, data: Buffer): void {
+  if (p.crypt === p.period) return;
+  const step = p.period * AES_BLOCK;
+  const run = p.crypt * AES_BLOCK;
+  const end = p.blocks * AES_BLOCK;
+  let o = 0;
+  for (let s = 0; s < end; s += step) {
+    const e = Math.min(s + run, end);
+    for (let i = s; i < e; i++) view[i] = data[o++]!;
+  }
+}
+
+/** Add `n` (< 2^53) to the big-endian 64-bit integer at b[off..off+8), wrapping at 2^64. */
+function add64(b: Buffer, off: number, n: number): void {
+  const lo = b.readUInt32BE(off + 4) + (n % 0x100000000);
+  const hi = b.readUInt32BE(off) + Math.floor(n / 0x100000000) + Math.floor(lo / 0x100000000);
+  b.writeUInt32BE(lo % 0x100000000, off + 4);
+  b.writeUInt32BE(hi % 0x100000000, off);
+}
+
+/** The next sample's IV: 8-byte IVs + 1; 16-byte IVs + blocks used (low 64 bits, wrapping). §9.3 */
+export function nextIv(iv: Uint8Array, blocksUsed: number): Buffer {
+  const out = Buffer.from(iv);
+  if (iv.length === 8) add64(out, 0, 1);
+  else if (iv.length === 16) add64(out, 8, blocksUsed);
+  else throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
+  return out;
+}
+
+/**
+ * One sample's AES-CTR keystream (§9.5.2). `apply` transforms views in
+ * place, continuing the keystream (partial blocks carry over). The counter's
+ * low 64 bits wrap to zero without carrying into the IV half.
+ */
+export class CencCtr {
+  readonly #key: Uint8Array;
+  readonly #high: Buffer;
+  #cipher: Cipher;
+  /** Keystream bytes used since the last (re)start. */
+  #pos = 0;
+  /** Keystream bytes left before the low 64 bits wrap (Infinity if beyond 2^53). */
+  #untilWrap: number;
+  #total = 0;
+
+  constructor(key: KeyInput, iv: Uint8Array) {
+    if (iv.length !== 8 && iv.length !== 16) throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
+    this.#key = keyBytes(key);
+    const block = Buffer.alloc(16);
+    Buffer.from(iv).copy(block);
+    this.#high = block.subarray(0, 8);
+    // Blocks before the low 64 bits wrap: only near the top is it within reach (< 2^32 blocks).
+    const hi = block.readUInt32BE(8);
+    this.#untilWrap = hi === 0xffffffff ? (0x100000000 - block.readUInt32BE(12)) * AES_BLOCK : Infinity;
+    this.#cipher = createCipheriv(aesCipherName(this.#key.length, 'ctr'), this.#key, block);
+  }
+
+  apply(view: Buffer): void {
+    let off = 0;
+    while (off < view.length) {
+      const room = this.#untilWrap - this.#pos;
+      const n = Math.min(view.length - off, room);
+      const part = view.subarray(off, off + n);
+      this.#cipher.update(part).copy(part);
+      this.#pos += n;
+      this.#total += n;
+      off += n;
+      if (this.#pos === this.#untilWrap) {
+        // low 64 bits wrapped: restart at high ‖ 0 (no carry, §9.3)
+        const block = Buffer.alloc(16);
+        this.#high.copy(block);
+        this.#cipher = createCipheriv(aesCipherName(this.#key.length, 'ctr'), this.#key, block);
+        this.#pos = 0;
+        this.#untilWrap = Infinity;
+      }
+    }
+  }
+
+  /** Apply the pattern's whole blocks of one protected range (cens). */
+  applyPattern(view: Buffer, pattern: CryptPattern): void {
+    const p = plan(view.length, pattern);
+    if (p.blocks === 0) return;
+    const data = gather(view, p);
+    this.apply(data);
+    scatter(view, p, data);
+  }
+
+  /** Blocks of keystream used so far (a started partial block counts). */
+  get blocksUsed(): number {
+    return Math.ceil(this.#total / AES_BLOCK);
+  }
+}
+
+function cbcCipher(key: Uint8Array, iv: Uint8Array, direction: CryptDirection): Cipher | Decipher {
+  if (iv.length !== 16) throw new KeysmithError('ERR_CENC_IV', `cbc iv: expected 16 bytes, got ${iv.length}`);
+  const name = aesCipherName(key.length, 'cbc');
+  const c = direction === 'encrypt' ? createCipheriv(name, key, iv) : createDecipheriv(name, key, iv);
+  c.setAutoPadding(false);
+  return c;
+}
+
+/** Pad an 8-byte IV with zeros to a 16-byte CBC IV (§9.2: bytes 8–15 zero). */
+export function cbcIv(iv: Uint8Array): Buffer {
+  if (iv.length === 16) return Buffer.from(iv);
+  if (iv.length === 8) return Buffer.concat([Buffer.from(iv), Buffer.alloc(8)]);
+  throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
+}
+
+/**
+ * 'cbcs' for a whole track: CBC restarting from an IV at every protected
+ * range (§10.4.2), the pattern's whole blocks only, in place.
+ *
+ * One node:crypto cipher serves every range: to restart from IV′ where the
+ * chain holds C, the first block is fed as P ⊕ IV′ ⊕ C when encrypting
+ * (E(P ⊕ IV′) comes out), and when decrypting the first output block is
+ * XORed with C ⊕ IV′ (D(X) ⊕ C becomes D(X) ⊕ IV′). That saves a cipher
+ * creation per slice, which costs more than the AES of a 1:9 pattern.
+ */
+export class CbcsCipher {
+  readonly #cipher: Cipher | Decipher;
+  readonly #direction: CryptDirection;
+  /** The chain value the cipher holds: the last ciphertext block it saw or produced. */
+  readonly #chain = Buffer.alloc(16);
+
+  constructor(key: KeyInput, direction: CryptDirection) {
+    this.#direction = direction;
+    this.#cipher = cbcCipher(keyBytes(key), this.#chain, direction);
+  }
+
+  range(iv: Uint8Array, view: Buffer, pattern: CryptPattern | undefined): void {
+    if (iv.length !== 16) throw new KeysmithError('ERR_CENC_IV', `cbc iv: expected 16 bytes, got ${iv.length}`);
+    const p = plan(view.length, pattern);
+    if (p.blocks === 0) return;
+    const data = gather(view, p);
+    const chain = this.#chain;
+    const last = data.length - AES_BLOCK;
+    if (this.#direction === 'encrypt') {
+      for (let i = 0; i < AES_BLOCK; i++) data[i] = data[i]! ^ iv[i]! ^ chain[i]!;
+      const out = this.#cipher.update(data);
+      out.copy(data);
+      data.copy(chain, 0, last);
+    } else {
+      const fix = Buffer.allocUnsafe(AES_BLOCK);
+      for (let i = 0; i < AES_BLOCK; i++) fix[i] = chain[i]! ^ iv[i]!;
+      data.copy(chain, 0, last); // the ciphertext's last block, before it is overwritten
+      const out = this.#cipher.update(data);
+      for (let i = 0; i < AES_BLOCK; i++) out[i] = out[i]! ^ fix[i]!;
+      out.copy(data);
+    }
+    scatter(view, p, data);
+  }
+}
+
+/** 'cbcs' over one protected range (a one-off CbcsCipher). */
+export function cbcsRange(key: KeyInput, iv: Uint8Array, view: Buffer, pattern: CryptPattern | undefined, direction: CryptDirection): void {
+  new CbcsCipher(key, direction).range(iv, view, pattern);
+}
+
+/**
+ * 'cbc1' for one sample: one CBC chain across all its protected ranges
+ * (whole blocks of each range; a partial block at a range end stays clear).
+ */
+export class CbcChain {
+  readonly #cipher: Cipher | Decipher;
+
+  constructor(key: KeyInput, iv: Uint8Array, direction: CryptDirection) {
+    this.#cipher = cbcCipher(keyBytes(key), cbcIv(iv), direction);
+  }
+
+  apply(view: Buffer): void {
+    const whole = view.length - (view.length % AES_BLOCK);
+    if (whole === 0) return;
+    const part = view.subarray(0, whole);
+    this.#cipher.update(part).copy(part);
+  }
+}

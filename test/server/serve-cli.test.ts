@@ -118,6 +118,31 @@ describe('keysmith serve (process)', () => {
     assert.equal(await p.exited, 0);
   });
 
+  test('without --json: the URL and every endpoint on stdout, a warning without --policy', async (t) => {
+    const files = writeFixtureFiles(tempDir(t));
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [BIN, 'serve', '--keys', files.keys, '--port', '0'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('/metrics')) resolve();
+      });
+      child.once('close', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    assert.match(out, /^keysmith serve: listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    for (const path of ['/keys/aes/:kid', '/?kid=:kid', '/keys/clearkey', '/healthz', '/readyz', '/metrics']) assert.ok(out.includes(path), path);
+    const closed = new Promise((r) => child.once('close', r));
+    child.kill('SIGINT');
+    await closed;
+    assert.equal(child.exitCode, 0);
+    assert.match(err, /warning: no --policy: every key is served to anyone/);
+  });
+
   test('--help teaches: endpoints, token transport, signals, examples', async () => {
     const r = await runBinary(['serve', '--help']);
     assert.equal(r.status, 0);

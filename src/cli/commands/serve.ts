@@ -109,25 +109,6 @@ async function serve(out: Output, opts: ServeOptions): Promise<void> {
     throw fromSystemError(err, `${opts.host}:${port}`) ?? err;
   }
 
-  const endpoints = describeEndpoints(url);
-  if (out.json) {
-    out.io.stdout.write(`${JSON.stringify({ event: 'listening', url, store: store.description, ...configSummary(config), endpoints })}\n`);
-  } else {
-    out.io.stdout.write(
-      [
-        `keysmith serve: listening on ${url}`,
-        `  store: ${store.description}; ${config.summary.keys} key(s); policy: ${config.sources.policy ?? '(none: open)'}`,
-        ...endpoints.map((e) => `  ${e.methods.join('|').padEnd(9)} ${e.url}`),
-        '',
-      ].join('\n'),
-    );
-  }
-
-  // Replace the CLI's exit-on-signal handlers (src/cli/main.ts) with draining ones.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGHUP');
-
   let reloading = false;
   const onHup = (): void => {
     if (reloading) return;
@@ -147,32 +128,54 @@ async function serve(out: Output, opts: ServeOptions): Promise<void> {
       });
   };
 
-  await new Promise<void>((done) => {
-    let stopping = false;
-    const onStop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        // A second signal: stop waiting for slow requests.
-        event(out, jsonLogs, 'abort', { signal, inFlight: server.requestsInFlight }, `${signal} again: closing ${server.requestsInFlight} connection(s) now`);
-        server.abortConnections();
-        return;
-      }
-      stopping = true;
-      event(out, jsonLogs, 'drain', { signal, inFlight: server.requestsInFlight }, `${signal}: draining ${server.requestsInFlight} request(s)`);
-      server
-        .close(drainMs)
-        .catch(() => undefined)
-        .finally(() => {
-          process.off('SIGHUP', onHup);
-          process.off('SIGINT', onStop);
-          process.off('SIGTERM', onStop);
-          event(out, jsonLogs, 'stopped', {}, 'stopped');
-          done();
-        });
-    };
-    process.on('SIGHUP', onHup);
-    process.on('SIGINT', onStop);
-    process.on('SIGTERM', onStop);
-  });
+  let stopping = false;
+  let done!: () => void;
+  const stopped = new Promise<void>((resolve) => (done = resolve));
+  const onStop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second signal: stop waiting for slow requests.
+      event(out, jsonLogs, 'abort', { signal, inFlight: server.requestsInFlight }, `${signal} again: closing ${server.requestsInFlight} connection(s) now`);
+      server.abortConnections();
+      return;
+    }
+    stopping = true;
+    event(out, jsonLogs, 'drain', { signal, inFlight: server.requestsInFlight }, `${signal}: draining ${server.requestsInFlight} request(s)`);
+    server
+      .close(drainMs)
+      .catch(() => undefined)
+      .finally(() => {
+        process.off('SIGHUP', onHup);
+        process.off('SIGINT', onStop);
+        process.off('SIGTERM', onStop);
+        event(out, jsonLogs, 'stopped', {}, 'stopped');
+        done();
+      });
+  };
+  // Replace the CLI's exit-on-signal handlers (src/cli/main.ts) with draining
+  // ones, and SIGHUP with reload: add ours first, then remove the others, so
+  // the signal watcher never stops (a signal arriving during a gap would be
+  // lost), and before the start line, so anyone who has read it can signal.
+  for (const [signal, handler] of [['SIGINT', onStop], ['SIGTERM', onStop], ['SIGHUP', onHup]] as const) {
+    const previous = process.listeners(signal);
+    process.on(signal, handler);
+    for (const l of previous) process.off(signal, l);
+  }
+
+  const endpoints = describeEndpoints(url);
+  if (out.json) {
+    out.io.stdout.write(`${JSON.stringify({ event: 'listening', url, store: store.description, ...configSummary(config), endpoints })}\n`);
+  } else {
+    out.io.stdout.write(
+      [
+        `keysmith serve: listening on ${url}`,
+        `  store: ${store.description}; ${config.summary.keys} key(s); policy: ${config.sources.policy ?? '(none: open)'}`,
+        ...endpoints.map((e) => `  ${e.methods.join('|').padEnd(9)} ${e.url}`),
+        '',
+      ].join('\n'),
+    );
+  }
+
+  await stopped;
 }
 
 export function register(program: Command, ctx: CliContext): void {

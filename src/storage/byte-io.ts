@@ -15,8 +15,14 @@ export interface ByteSource {
 }
 
 export interface ByteSink {
-  /** Write the parts in order; resolves when they are handed to the OS. */
+  /**
+   * Write the parts after everything written before; resolves when they
+   * are handed to the OS. Callers may have several writes in flight (up to
+   * `depth`); the bytes land in call order.
+   */
   write(parts: readonly Buffer[]): Promise<void>;
+  /** How many writes may be in flight at once (1 when unspecified). */
+  readonly depth?: number;
 }
 
 /** Sequential reads from `position` on. */
@@ -47,35 +53,70 @@ export async function readAt(handle: FileHandle, buf: Buffer, position: number):
   return off;
 }
 
+/**
+ * Background flushing: after every `FLUSH_EVERY` bytes a datasync is
+ * started (never awaited by the writer, at most one in flight), so the
+ * disk works while we encrypt and the final fsync of the atomic commit has
+ * little left to do.
+ */
+export const FLUSH_EVERY = 32 * 1024 * 1024;
+
 /** Sequential writes with writev (no concatenation of chunk and tag). */
-export function fileSink(handle: FileHandle, position = 0): ByteSink & { readonly written: number } {
+export function fileSink(handle: FileHandle, position = 0, flushEvery = FLUSH_EVERY): ByteSink & { readonly written: number } {
   let pos = position;
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
   return {
+    depth: 2,
     get written() {
       return pos - position;
     },
     async write(parts) {
-      let pending = parts.filter((p) => p.length > 0);
-      while (pending.length > 0) {
-        const total = pending.reduce((n, p) => n + p.length, 0);
-        const { bytesWritten } = await handle.writev(pending, pos);
-        pos += bytesWritten;
-        if (bytesWritten === total) return;
-        // A short write: drop what went out and retry the rest.
-        let skip = bytesWritten;
-        const rest: Buffer[] = [];
-        for (const p of pending) {
-          if (skip >= p.length) {
-            skip -= p.length;
-            continue;
-          }
-          rest.push(skip > 0 ? p.subarray(skip) : p);
-          skip = 0;
-        }
-        pending = rest;
+      if (flushError) throw flushError;
+      // The position is reserved before the first await, so several
+      // writes may be in flight at once (positional writes do not race).
+      const total = parts.reduce((n, p) => n + p.length, 0);
+      const at = pos;
+      pos += total;
+      await writeParts(parts, at);
+      unflushed += total;
+      if (flushEvery > 0 && unflushed >= flushEvery && !flushing) {
+        unflushed = 0;
+        flushing = handle
+          .datasync()
+          .catch((err: unknown) => {
+            flushError = err;
+          })
+          .finally(() => {
+            flushing = undefined;
+          });
       }
     },
   };
+
+  async function writeParts(parts: readonly Buffer[], position: number): Promise<void> {
+    let at = position;
+    let pending = parts.filter((p) => p.length > 0);
+    while (pending.length > 0) {
+      const total = pending.reduce((n, p) => n + p.length, 0);
+      const { bytesWritten } = await handle.writev(pending, at);
+      at += bytesWritten;
+      if (bytesWritten === total) return;
+      // A short write: drop what went out and retry the rest.
+      let skip = bytesWritten;
+      const rest: Buffer[] = [];
+      for (const p of pending) {
+        if (skip >= p.length) {
+          skip -= p.length;
+          continue;
+        }
+        rest.push(skip > 0 ? p.subarray(skip) : p);
+        skip = 0;
+      }
+      pending = rest;
+    }
+  }
 }
 
 /** Reads a Node stream; keeps the unread remainder of the last chunk. */

@@ -88,6 +88,37 @@ function chunksPerBlock(unit: number): number {
   return Math.max(1, Math.floor(IO_BLOCK_TARGET / unit));
 }
 
+/** Keeps up to `sink.depth` writes in flight; `drain` waits for all and surfaces the first error. */
+class WriteBehind {
+  readonly #sink: ByteSink;
+  readonly #depth: number;
+  #inFlight: Promise<void>[] = [];
+
+  constructor(sink: ByteSink) {
+    this.#sink = sink;
+    this.#depth = Math.max(1, sink.depth ?? 1);
+  }
+
+  async push(parts: Buffer[]): Promise<void> {
+    while (this.#inFlight.length >= this.#depth) await this.#inFlight.shift();
+    const p = this.#sink.write(parts);
+    p.catch(() => undefined);
+    this.#inFlight.push(p);
+  }
+
+  async drain(): Promise<void> {
+    const all = this.#inFlight;
+    this.#inFlight = [];
+    await Promise.all(all);
+  }
+
+  /** Wait for writes in flight, ignoring their errors (an earlier failure wins). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#inFlight);
+    this.#inFlight = [];
+  }
+}
+
 export interface StreamOptions {
   /** Called after each block with the plaintext bytes done so far. */
   onProgress?: (plaintextBytes: number) => void;
@@ -105,7 +136,7 @@ export async function encryptPayload(cipher: ChunkCipher, chunkSize: number, sou
   let n = await source.readFull(bufs[0]!);
   let counter = 0;
   let done = 0;
-  let writing: Promise<void> = Promise.resolve();
+  const writer = new WriteBehind(sink);
   for (;;) {
     const buf = bufs[cur]!;
     const nextRead = n === block ? source.readFull(bufs[cur ^ 1]!) : Promise.resolve(0);
@@ -115,15 +146,14 @@ export async function encryptPayload(cipher: ChunkCipher, chunkSize: number, sou
     const nNext = await nextRead;
     const final = nNext === 0;
     parts.push(...cipher.seal(counter++, final, buf.subarray((chunks - 1) * chunkSize, n)));
-    await writing;
-    writing = sink.write(parts);
+    await writer.push(parts);
     done += n;
     options.onProgress?.(done);
     if (final) break;
     cur ^= 1;
     n = nNext;
   }
-  await writing;
+  await writer.drain();
   return done;
 }
 
@@ -141,7 +171,7 @@ export async function decryptPayload(cipher: ChunkCipher, chunkSize: number, sou
   if (n === 0) throw truncatedError();
   let counter = 0;
   let done = 0;
-  let writing: Promise<void> = Promise.resolve();
+  const writer = new WriteBehind(sink);
   let first = true;
   for (;;) {
     const buf = bufs[cur]!;
@@ -151,7 +181,7 @@ export async function decryptPayload(cipher: ChunkCipher, chunkSize: number, sou
     for (let i = 0; i < chunks - 1; i++) {
       const pt = cipher.open(counter++, false, buf.subarray(i * sealedSize, (i + 1) * sealedSize));
       if (!pt) {
-        await writing.catch(() => undefined);
+        await writer.settle();
         throw tamperedError();
       }
       parts.push(pt);
@@ -163,15 +193,14 @@ export async function decryptPayload(cipher: ChunkCipher, chunkSize: number, sou
     const emptyFinal = sealed.length === GCM_TAG && !(first && chunks === 1);
     const pt = emptyFinal ? null : cipher.open(counter, final, sealed);
     if (!pt) {
-      await writing.catch(() => undefined);
+      await writer.settle();
       // A full final chunk that opens as a middle chunk: the file was cut at a chunk boundary.
       if (final && sealed.length === sealedSize && cipher.open(counter, false, sealed)) throw truncatedError();
       throw tamperedError();
     }
     counter++;
     parts.push(pt);
-    await writing;
-    writing = sink.write(parts);
+    await writer.push(parts);
     done += parts.reduce((s, p) => s + p.length, 0);
     options.onProgress?.(done);
     first = false;
@@ -179,6 +208,6 @@ export async function decryptPayload(cipher: ChunkCipher, chunkSize: number, sou
     cur ^= 1;
     n = nNext;
   }
-  await writing;
+  await writer.drain();
   return done;
 }

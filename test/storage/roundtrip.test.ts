@@ -53,7 +53,10 @@ test('passphrase round trip (scrypt parameters stored in the header)', async () 
 
 test('wrong key names the key id the file needs, never key bytes', async () => {
   const file = await seal(pattern(10));
-  const err = await unseal(file, { cred: keyCred(KEY_B) }).catch((e: unknown) => e as Error & { code: string });
+  const err = (await unseal(file, { cred: keyCred(KEY_B) }).then(
+    () => assert.fail('decrypted with the wrong key'),
+    (e: unknown) => e,
+  )) as Error & { code: string };
   assert.equal(err.code, 'ERR_STORAGE_WRONG_KEY');
   assert.match(err.message, /^this file was encrypted with key id [0-9a-f]{16}, not [0-9a-f]{16}$/);
   assert.ok(!err.message.includes(KEY_B.exportHex()) && !err.message.includes('a1a1a1a1'));

@@ -201,3 +201,10 @@ test('help teaches with examples; no stack traces on errors', async () => {
   assert.equal(r.status, 1);
   noTrace(r.stderr);
 });
+
+test('-o /dev/null verifies a file without writing one', async () => {
+  const ok = await runInProcess(['storage', 'decrypt', '-k', p('other.key'), '-o', '/dev/null', p('movie.mp4.ks')]);
+  assert.equal(ok.status, 0, ok.stderr);
+  const bad = await runInProcess(['storage', 'decrypt', '-k', p('master.key'), '-o', '/dev/null', p('movie.mp4.ks')]);
+  assert.equal(bad.status, 1);
+});

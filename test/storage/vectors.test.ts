@@ -129,3 +129,22 @@ test('an independent reader (Python cryptography) decrypts our output', (t) => {
     assert.equal(spawnSync('python3', [script, V.wrappingKey, p]).status, 1);
   });
 });
+
+test('docs/storage-format.md prints the same vectors as the JSON file', () => {
+  const doc = readFileSync(new URL('../../docs/storage-format.md', import.meta.url), 'utf8');
+  const block = (title: string): string => {
+    const i = doc.indexOf(title);
+    const j = doc.indexOf('```', i);
+    const k = doc.indexOf('```', j + 3);
+    return doc
+      .slice(j + 3, k)
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/\s{2,}.*$/, '').replace(/\s/g, ''))
+      .join('');
+  };
+  assert.equal(block('**Vector 1**'), V.vectors[0]!.file);
+  assert.equal(block('**Vector 4**'), V.vectors[3]!.file);
+  for (const field of ['wrappingKey', 'keyId', 'dataKey', 'payloadKey', 'headerKey', 'noncePrefix', 'wrapNonce'] as const) assert.ok(doc.includes(V[field]), field);
+  assert.ok(doc.includes(V.vectors[2]!.fileSha256!) && doc.includes(V.vectors[1]!.payload!));
+});

@@ -4,7 +4,7 @@
  * stdin/stdout, and renders results; the library does the work.
  */
 import { availableParallelism } from 'node:os';
-import { promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
@@ -131,6 +131,16 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
+/** A character device or FIFO (e.g. /dev/null): written directly, not atomically. */
+async function isSpecialFile(path: string): Promise<boolean> {
+  try {
+    const st = await fs.stat(path);
+    return st.isCharacterDevice() || st.isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await fs.stat(path)).isDirectory();
@@ -143,16 +153,19 @@ async function isDirectory(path: string): Promise<boolean> {
 async function runOne(ctx: CliContext, out: Output, mode: BatchMode, opts: CryptOptions, input: string | undefined): Promise<void> {
   const { io } = ctx;
   const credential = await credentialFrom(out, opts);
-  const toStdout = isStdio(opts.output);
+  const special = !isStdio(opts.output) && (await isSpecialFile(opts.output!));
+  const toStdout = isStdio(opts.output) || special;
   const fromStdin = isStdio(input);
   if (fromStdin && io.stdin.isTTY) throw usageError('no input: give a file, or pipe data to stdin', `e.g. keysmith storage ${mode} -k master.key -o OUT FILE`);
   if (!fromStdin && (await isDirectory(input!))) throw usageError(`${input} is a directory`, 'use -r to process a directory tree');
-  if (mode === 'encrypt' && toStdout && io.stdout.isTTY) {
+  if (mode === 'encrypt' && isStdio(opts.output) && io.stdout.isTTY) {
     throw usageError('refusing to write ciphertext to a terminal', 'use -o FILE, or redirect stdout to a file or pipe');
   }
   const chunkSize = opts.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : parseSize(opts.chunkSize, '--chunk-size');
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) throw usageError(`--chunk-size: expected ${formatBytes(MIN_CHUNK_SIZE)} to ${formatBytes(MAX_CHUNK_SIZE)}, got ${chunkSize}`);
-  if (toStdout) out.stdoutIsPayload = true;
+  if (isStdio(opts.output)) out.stdoutIsPayload = true;
+  // -o /dev/null or a FIFO: nothing to make atomic, write straight to it.
+  const payloadOut = special ? createWriteStream(opts.output!, { flags: 'a' }) : io.stdout;
 
   const verb = mode === 'encrypt' ? 'encrypting' : 'decrypting';
   const progress = await startProgress(out, `${verb}…`);
@@ -167,8 +180,8 @@ async function runOne(ctx: CliContext, out: Output, mode: BatchMode, opts: Crypt
       try {
         const range = parseRange(opts.range, file.layout.plaintextSize);
         const run = (sink: Parameters<typeof decryptFileRange>[2]) => decryptFileRange(file, range, sink, { credential });
-        const n = toStdout ? await run(streamSink(io.stdout)) : await withAtomicOutput(opts.output!, { inputs: [input!], overwrite }, (f) => run(fileSink(f.handle)));
-        summary = { operation: 'decrypt', input: input!, output: toStdout ? '-' : opts.output!, range: { start: range.start, end: range.end }, plaintextBytes: n, keyId: keyIdHex(file.header.wrap.keyId) };
+        const n = toStdout ? await run(streamSink(payloadOut)) : await withAtomicOutput(opts.output!, { inputs: [input!], overwrite }, (f) => run(fileSink(f.handle)));
+        summary = { operation: 'decrypt', input: input!, output: opts.output ?? '-', range: { start: range.start, end: range.end }, plaintextBytes: n, keyId: keyIdHex(file.header.wrap.keyId) };
       } finally {
         await file.close();
       }
@@ -177,26 +190,27 @@ async function runOne(ctx: CliContext, out: Output, mode: BatchMode, opts: Crypt
       const options = { wrap, chunkSize, onProgress };
       const r = fromStdin
         ? toStdout
-          ? await encryptStream(streamSource(io.stdin), streamSink(io.stdout), options)
+          ? await encryptStream(streamSource(io.stdin), streamSink(payloadOut), options)
           : await withAtomicOutput(opts.output!, { inputs: [], overwrite }, (f) => encryptStream(streamSource(io.stdin), fileSink(f.handle), options))
         : toStdout
-          ? await withFileSource(input!, (src) => encryptStream(src, streamSink(io.stdout), options))
+          ? await withFileSource(input!, (src) => encryptStream(src, streamSink(payloadOut), options))
           : await encryptFile(input!, opts.output!, { ...options, overwrite });
       summary = { operation: 'encrypt', input: input ?? '-', output: opts.output ?? '-', ...r };
     } else {
       const options = { credential, onProgress };
       const r = fromStdin
         ? toStdout
-          ? await decryptStream(streamSource(io.stdin), streamSink(io.stdout), options)
+          ? await decryptStream(streamSource(io.stdin), streamSink(payloadOut), options)
           : await withAtomicOutput(opts.output!, { inputs: [], overwrite }, (f) => decryptStream(streamSource(io.stdin), fileSink(f.handle), options))
         : toStdout
-          ? await withFileSource(input!, (src) => decryptStream(src, streamSink(io.stdout), options))
+          ? await withFileSource(input!, (src) => decryptStream(src, streamSink(payloadOut), options))
           : await decryptFile(input!, opts.output!, { ...options, overwrite });
       summary = { operation: 'decrypt', input: input ?? '-', output: opts.output ?? '-', ...r };
     }
+    if (special) await new Promise<void>((resolve, reject) => payloadOut.end((err?: Error | null) => (err ? reject(err) : resolve())));
     progress.stop();
     out.result(summary, () =>
-      toStdout ? undefined : `${mode === 'encrypt' ? 'encrypted' : 'decrypted'} ${summary.input === '-' ? 'stdin' : String(summary.input)} → ${String(summary.output)} (${formatBytes(Number(summary.plaintextBytes))}, key id ${String(summary.keyId)})`,
+      isStdio(opts.output) ? undefined : `${mode === 'encrypt' ? 'encrypted' : 'decrypted'} ${summary.input === '-' ? 'stdin' : String(summary.input)} → ${String(summary.output)} (${formatBytes(Number(summary.plaintextBytes))}, key id ${String(summary.keyId)})`,
     );
   } catch (err) {
     progress.stop();

@@ -22,6 +22,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   };
   onSignal('SIGINT', 130);
   onSignal('SIGTERM', 143);
+  onSignal('SIGHUP', 129); // the terminal went away mid-way
 
   // A closed stdout (e.g. `keysmith … | head`) is not an error worth a trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -15,6 +15,10 @@ const silent: Progress = { update() {}, succeed() {}, fail() {}, stop() {} };
 
 export async function startProgress(out: Output, text: string): Promise<Progress> {
   if (!out.interactive) return silent;
+  // A terminal that reports 0 columns (a pty without a size, e.g. under
+  // `script`) makes ora count Infinity lines to clear and spin forever.
+  const columns = (out.io.stderr as { columns?: number }).columns;
+  if (columns !== undefined && !(columns > 0)) return silent;
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: out.io.stderr as NodeJS.WriteStream, isEnabled: true, color: 'cyan' }).start();
   let last = 0;

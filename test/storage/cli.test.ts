@@ -208,3 +208,12 @@ test('-o /dev/null verifies a file without writing one', async () => {
   const bad = await runInProcess(['storage', 'decrypt', '-k', p('master.key'), '-o', '/dev/null', p('movie.mp4.ks')]);
   assert.equal(bad.status, 1);
 });
+
+test('progress only on a terminal stderr', async () => {
+  const tty = await runInProcess(['storage', 'encrypt', '-k', p('master.key'), '-o', p('progress.ks'), p('movie.mp4')], { stderrTty: true });
+  assert.equal(tty.status, 0, tty.stderr);
+  assert.match(tty.stderr, /encrypting/);
+  const pipe = await runInProcess(['storage', 'decrypt', '-k', p('master.key'), '-o', p('progress.out'), p('progress.ks')]);
+  assert.equal(pipe.status, 0);
+  assert.equal(pipe.stderr, '');
+});

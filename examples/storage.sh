@@ -49,6 +49,12 @@ ks storage rewrap -k master.key --new-key new.key movie.mp4.ks
 ks storage decrypt -k master.key -o /dev/null movie.mp4.ks 2>&1 | head -1 || true  # the old key is refused
 ks storage decrypt -k new.key movie.mp4.ks | cmp - movie.mp4 && echo "new key: identical"
 
+echo "== public-key wrapping: X25519 recipients (age-format keys)"
+ks storage keygen --x25519 -o archive.id
+recipient="$(grep '^# public key:' archive.id | cut -d' ' -f4)"
+ks storage encrypt --recipient "$recipient" -o ingest.ks movie.mp4
+ks storage decrypt -i archive.id ingest.ks | cmp - movie.mp4 && echo "x25519: identical"
+
 echo "== a directory tree, in parallel, with a --json summary"
 mkdir -p masters/s1
 head -c 100000 /dev/urandom > masters/intro.mov

@@ -9,10 +9,10 @@
  *    14  6  nonce prefix (random per file)
  *   wrap (rewritten by rewrap; authenticated by the wrap AEAD and the MAC)
  *    20  2  header length in bytes, MAC included, u16 big-endian
- *    22  1  wrap type (1 key file, 2 scrypt passphrase)
+ *    22  1  wrap type (1 key file, 2 scrypt passphrase, 3 X25519 recipient)
  *    23  1  reserved, 0
  *    24  8  key id: fingerprint of the wrapping key
- *    32  …  wrap parameters (scrypt: salt 16, log2 N, r, p)
+ *    32  …  wrap parameters (scrypt: salt 16, log2 N, r, p; x25519: ephemeral share 32)
  *     …  12 wrap nonce
  *     …  48 wrapped data key: AES-256-GCM(KEK, nonce, data key, aad = header up to the nonce)
  *     …  32 header MAC: HMAC-SHA256(header key, every byte before it)
@@ -52,6 +52,7 @@ export interface ScryptParams {
 export const WRAP_TYPES = {
   key: { id: 1, name: 'key', paramsLength: 0, describe: 'key file (AES-256-GCM key wrap)' },
   scrypt: { id: 2, name: 'scrypt', paramsLength: SCRYPT_SALT_LENGTH + 3, describe: 'passphrase (scrypt, AES-256-GCM key wrap)' },
+  x25519: { id: 3, name: 'x25519', paramsLength: 32, describe: 'X25519 recipient (HKDF-SHA256, AES-256-GCM key wrap)' },
 } as const;
 
 export type WrapType = keyof typeof WRAP_TYPES;
@@ -67,6 +68,8 @@ export interface Wrap {
   type: WrapType;
   keyId: Buffer;
   scrypt?: ScryptParams;
+  /** X25519: the ephemeral share. */
+  ephemeral?: Buffer;
   wrapNonce: Buffer;
   wrappedKey: Buffer;
 }
@@ -108,7 +111,7 @@ export function encodeCore(core: Core): Buffer {
 }
 
 /** The wrap section up to (not including) the wrap nonce. */
-export function encodeWrapPrefix(type: WrapType, keyId: Buffer, scrypt?: ScryptParams): Buffer {
+export function encodeWrapPrefix(type: WrapType, keyId: Buffer, scrypt?: ScryptParams, ephemeral?: Buffer): Buffer {
   const row = WRAP_TYPES[type];
   if (keyId.length !== KEY_ID_LENGTH) throw new TypeError(`"key id" expected length 8, got length=${keyId.length}`);
   const b = Buffer.alloc(12 + row.paramsLength);
@@ -123,6 +126,10 @@ export function encodeWrapPrefix(type: WrapType, keyId: Buffer, scrypt?: ScryptP
     b[28] = scrypt.logN;
     b[29] = scrypt.r;
     b[30] = scrypt.p;
+  }
+  if (type === 'x25519') {
+    if (!ephemeral || ephemeral.length !== 32) throw new TypeError('x25519 wrap needs a 32-byte ephemeral share');
+    ephemeral.copy(b, 12);
   }
   return b;
 }
@@ -164,6 +171,11 @@ export function parseHeader(bytes: Buffer): Header {
     scrypt = { salt: h.subarray(off, off + SCRYPT_SALT_LENGTH), logN: h[off + 16]!, r: h[off + 17]!, p: h[off + 18]! };
     off += WRAP_TYPES.scrypt.paramsLength;
   }
+  let ephemeral: Buffer | undefined;
+  if (type === 'x25519') {
+    ephemeral = h.subarray(off, off + 32);
+    off += WRAP_TYPES.x25519.paramsLength;
+  }
   const wrapAad = h.subarray(0, off);
   const wrapNonce = h.subarray(off, off + WRAP_NONCE_LENGTH);
   off += WRAP_NONCE_LENGTH;
@@ -171,7 +183,7 @@ export function parseHeader(bytes: Buffer): Header {
   off += WRAPPED_KEY_LENGTH;
   return {
     core: { version: h[8]!, suite: h[9]!, chunkSize, noncePrefix: h.subarray(14, 20) },
-    wrap: { type, keyId: h.subarray(24, 32), ...(scrypt ? { scrypt } : {}), wrapNonce, wrappedKey },
+    wrap: { type, keyId: h.subarray(24, 32), ...(scrypt ? { scrypt } : {}), ...(ephemeral ? { ephemeral } : {}), wrapNonce, wrappedKey },
     coreBytes: h.subarray(0, CORE_LENGTH),
     wrapAad,
     macInput: h.subarray(0, off),

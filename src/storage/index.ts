@@ -8,3 +8,4 @@ export * from './layout.js';
 export * from './range-reader.js';
 export * from './file-crypt.js';
 export * from './batch-runner.js';
+export * from './x25519.js';

@@ -23,11 +23,16 @@ import {
 } from './header.js';
 import { keyIdHex, keyIdOf, KEY_LENGTH } from './key-file.js';
 import { headerError, storageError } from './errors.js';
+import { generateIdentity, publicKeyOf, recipientKeyId, x25519, x25519Kek } from './x25519.js';
 
 /** What unlocks a file: a key file's key, or a passphrase. */
 export type Credential =
   | { type: 'key'; key: SecretKey; name?: string }
-  | { type: 'passphrase'; passphrase: Uint8Array; /** log2 N for new files (default SCRYPT_DEFAULT.logN). */ logN?: number };
+  | { type: 'passphrase'; passphrase: Uint8Array; /** log2 N for new files (default SCRYPT_DEFAULT.logN). */ logN?: number }
+  /** Encrypt to an X25519 public key (age1…). */
+  | { type: 'recipient'; publicKey: Buffer }
+  /** Decrypt with X25519 identities (AGE-SECRET-KEY-1…). */
+  | { type: 'identity'; secrets: SecretKey[]; name?: string };
 
 /** scrypt for new files: N = 2^17, r = 8, p = 1 (128 MiB, about half a second here). */
 export const SCRYPT_DEFAULT = { logN: 17, r: 8, p: 1 } as const;
@@ -77,10 +82,19 @@ export interface WrapKey {
   kek: SecretKey;
   keyId: Buffer;
   scrypt?: ScryptParams;
+  ephemeral?: Buffer;
 }
 
 export async function wrapKeyFor(cred: Credential, random: RandomSource = systemRandom): Promise<WrapKey> {
   if (cred.type === 'key') return { type: 'key', kek: cred.key, keyId: keyIdOf(cred.key) };
+  if (cred.type === 'identity') throw new TypeError('an identity decrypts; encrypt to its recipient');
+  if (cred.type === 'recipient') {
+    const eph = generateIdentity(random);
+    const share = publicKeyOf(eph);
+    const kek = x25519Kek(x25519(eph.bytes, cred.publicKey), share, cred.publicKey);
+    eph.wipe();
+    return { type: 'x25519', kek, keyId: recipientKeyId(cred.publicKey), ephemeral: share };
+  }
   const scrypt: ScryptParams = { salt: random.bytes(SCRYPT_SALT_LENGTH), logN: cred.logN ?? SCRYPT_DEFAULT.logN, r: SCRYPT_DEFAULT.r, p: SCRYPT_DEFAULT.p };
   const kek = await scryptKek(cred.passphrase, scrypt);
   return { type: 'scrypt', kek, keyId: keyIdOf(kek), scrypt };
@@ -88,7 +102,7 @@ export async function wrapKeyFor(cred: Credential, random: RandomSource = system
 
 /** Build a complete header for `core` whose wrap holds `dataKey` under `wrap`. */
 export function sealHeader(core: Core, dataKey: SecretKey, wrap: WrapKey, random: RandomSource = systemRandom): Buffer {
-  const prefix = Buffer.concat([encodeCore(core), encodeWrapPrefix(wrap.type, wrap.keyId, wrap.scrypt)]);
+  const prefix = Buffer.concat([encodeCore(core), encodeWrapPrefix(wrap.type, wrap.keyId, wrap.scrypt, wrap.ephemeral)]);
   const nonce = random.bytes(WRAP_NONCE_LENGTH);
   const wrapped = gcmSeal(wrap.kek, nonce, dataKey.bytes, prefix);
   const macInput = Buffer.concat([prefix, nonce, wrapped]);
@@ -96,13 +110,18 @@ export function sealHeader(core: Core, dataKey: SecretKey, wrap: WrapKey, random
   return Buffer.concat([macInput, mac]);
 }
 
+const WRAP_NAMES = { key: 'a key file', scrypt: 'a passphrase', x25519: 'an X25519 recipient' } as const;
+const CRED_FLAGS = { key: '-k KEYFILE', passphrase: '--passphrase-file', recipient: '-i IDENTITY', identity: '-i IDENTITY' } as const;
+
 function wrongKeyError(header: Header, cred: Credential, tried: Buffer): Error {
   const fileId = keyIdHex(header.wrap.keyId);
-  if (header.wrap.type === 'scrypt' && cred.type === 'key') {
-    return storageError('ERR_STORAGE_WRONG_KEY', 'this file was encrypted with a passphrase, not a key file', 'use --passphrase-file', { keyId: fileId });
+  const credWrap = cred.type === 'key' ? 'key' : cred.type === 'passphrase' ? 'scrypt' : 'x25519';
+  if (header.wrap.type !== credWrap) {
+    const want = header.wrap.type === 'key' ? CRED_FLAGS.key : header.wrap.type === 'scrypt' ? CRED_FLAGS.passphrase : CRED_FLAGS.identity;
+    return storageError('ERR_STORAGE_WRONG_KEY', `this file was encrypted with ${WRAP_NAMES[header.wrap.type]} (key id ${fileId}), not ${WRAP_NAMES[credWrap]}`, `use ${want}`, { keyId: fileId });
   }
-  if (header.wrap.type === 'key' && cred.type === 'passphrase') {
-    return storageError('ERR_STORAGE_WRONG_KEY', `this file was encrypted with key id ${fileId}, not a passphrase`, 'use -k with the key file of that id', { keyId: fileId });
+  if (header.wrap.type === 'x25519') {
+    return storageError('ERR_STORAGE_WRONG_KEY', `this file was encrypted to recipient key id ${fileId}, which none of the identities matches`, 'use -i with the identity of that recipient', { keyId: fileId });
   }
   if (header.wrap.type === 'scrypt') {
     return storageError('ERR_STORAGE_WRONG_KEY', 'wrong passphrase', 'check the passphrase file (only its first line is used)', { keyId: fileId });
@@ -134,6 +153,13 @@ export async function kekFor(header: Header, cred: Credential): Promise<SecretKe
     }
     return kek;
   }
+  if (header.wrap.type === 'x25519' && cred.type === 'identity') {
+    const recipientIdOf = (s: SecretKey) => recipientKeyId(publicKeyOf(s));
+    const secret = cred.secrets.find((s) => constantTimeEqual(recipientIdOf(s), header.wrap.keyId));
+    if (!secret) throw wrongKeyError(header, cred, Buffer.alloc(0));
+    const recipient = publicKeyOf(secret);
+    return x25519Kek(x25519(secret.bytes, header.wrap.ephemeral!), header.wrap.ephemeral!, recipient);
+  }
   throw wrongKeyError(header, cred, Buffer.alloc(0));
 }
 
@@ -143,7 +169,7 @@ export async function kekFor(header: Header, cred: Credential): Promise<SecretKe
  */
 export async function openHeader(header: Header, cred: Credential): Promise<{ dataKey: SecretKey; keys: FileKeys }> {
   const kek = await kekFor(header, cred);
-  const tried = keyIdOf(kek);
+  const tried = header.wrap.type === 'x25519' ? Buffer.from(header.wrap.keyId) : keyIdOf(kek);
   if (!constantTimeEqual(tried, header.wrap.keyId)) throw wrongKeyError(header, cred, tried);
   const raw = gcmOpen(kek, header.wrap.wrapNonce, header.wrap.wrappedKey, header.wrapAad);
   if (!raw || raw.length !== KEY_LENGTH) throw headerError();

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """An independent reader of the keysmith storage format v1, written from
 docs/storage-format.md only, on Python's 'cryptography' package (not
-node:crypto). Usage: independent-decrypt.py KEY_HEX|--passphrase PW FILE > plaintext.
+node:crypto). Usage: independent-decrypt.py KEY_HEX|--passphrase PW|--identity X25519_SECRET_HEX FILE > plaintext.
 Exit 1 on any authentication failure."""
 import hashlib, hmac, struct, sys
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 def hkdf(ikm, info):
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(ikm)
@@ -23,11 +25,19 @@ def main():
     off = 32
     if wtype == 1:
         kek = bytes.fromhex(args[0])
+    elif wtype == 3:
+        share = data[32:64]
+        off = 64
+        me = X25519PrivateKey.from_private_bytes(bytes.fromhex(args[1]))
+        mine = me.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        assert hashlib.sha256(b'keysmith storage key id v1 x25519' + mine).digest()[:8] == key_id, 'wrong identity'
+        shared = me.exchange(X25519PublicKey.from_public_bytes(share))
+        kek = HKDF(algorithm=hashes.SHA256(), length=32, salt=share + mine, info=b'keysmith storage v1 x25519').derive(shared)
     else:
         salt = data[32:48]; logn, r, p = data[48], data[49], data[50]
         off = 51
         kek = hashlib.scrypt(args[1].encode(), salt=salt, n=2 ** logn, r=r, p=p, maxmem=2 ** 30, dklen=32)
-    assert hmac.new(kek, b'keysmith storage key id v1', 'sha256').digest()[:8] == key_id, 'wrong key'
+    assert wtype == 3 or hmac.new(kek, b'keysmith storage key id v1', 'sha256').digest()[:8] == key_id, 'wrong key'
     wrap_nonce = data[off:off + 12]
     wrapped = data[off + 12:off + 60]
     dk = AESGCM(kek).decrypt(wrap_nonce, wrapped, data[:off])

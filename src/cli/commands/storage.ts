@@ -50,13 +50,23 @@ import {
   type Credential,
   type Outcome,
   type StorageInfo,
+  formatIdentity,
+  formatRecipient,
+  generateIdentity,
+  parseIdentityFile,
+  parseRecipient,
+  publicKeyOf,
+  recipientKeyId,
 } from '../../storage/index.js';
+import type { SecretKey } from '../../crypto/index.js';
 import { toKeysmithError } from '../output.js';
 
 interface KeyOptions {
   key?: string;
   passphraseFile?: string;
   scryptLogN?: string;
+  recipient?: string;
+  identity?: string;
 }
 
 interface CryptOptions extends KeyOptions {
@@ -68,7 +78,7 @@ interface CryptOptions extends KeyOptions {
   range?: string;
 }
 
-const KEY_HINT = "pass -k KEYFILE (create one with 'keysmith storage keygen -o master.key') or --passphrase-file FILE";
+const KEY_HINT = "pass -k KEYFILE (create one with 'keysmith storage keygen -o master.key'), --passphrase-file FILE, or --recipient/-i for X25519";
 
 function parseSize(text: string, name: string): number {
   const m = /^(\d+)\s*([kKmM]i?[bB]?)?$/.exec(text.trim());
@@ -104,9 +114,40 @@ async function loadPassphrase(path: string, logN?: number): Promise<Credential> 
   return { type: 'passphrase', passphrase: Buffer.from(line, 'utf8'), ...(logN === undefined ? {} : { logN }) };
 }
 
-/** -k or --passphrase-file (exactly one). */
-async function credentialFrom(out: Output, opts: KeyOptions, flags = { key: '-k', pass: '--passphrase-file' }): Promise<Credential> {
-  if (opts.key !== undefined && opts.passphraseFile !== undefined) throw usageError(`${flags.key} and ${flags.pass} cannot be used together`, 'pick one');
+async function loadIdentities(out: Output, path: string): Promise<SecretKey[]> {
+  const secrets = parseIdentityFile(await readFileChecked(path, 64 * 1024), path);
+  try {
+    const st = await fs.stat(path);
+    if ((st.mode & 0o077) !== 0) out.warn(`identity file ${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${path}`);
+  } catch {
+    // stat after a successful read: nothing useful to add.
+  }
+  return secrets;
+}
+
+/** An age1… recipient, or a file holding one (comments allowed). */
+async function loadRecipient(value: string): Promise<Buffer> {
+  if (value.startsWith('age1')) return parseRecipient(value);
+  const text = (await readFileChecked(value, 64 * 1024)).toString('latin1');
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  return parseRecipient(line ?? '');
+}
+
+/**
+ * Exactly one of -k, --passphrase-file, --recipient, -i. `encrypting`:
+ * an identity given to encrypt stands for its recipient (as with age).
+ */
+async function credentialFrom(out: Output, opts: KeyOptions, flags = { key: '-k', pass: '--passphrase-file' }, encrypting = false): Promise<Credential> {
+  const given = [opts.key, opts.passphraseFile, opts.recipient, opts.identity].filter((x) => x !== undefined).length;
+  if (given > 1) throw usageError(`use one of ${flags.key}, ${flags.pass}, --recipient or -i`, 'pick one');
+  if (opts.recipient !== undefined) {
+    if (!encrypting) throw usageError('--recipient encrypts; to decrypt, use -i IDENTITY');
+    return { type: 'recipient', publicKey: await loadRecipient(opts.recipient) };
+  }
+  if (opts.identity !== undefined) {
+    const secrets = await loadIdentities(out, opts.identity);
+    return encrypting ? { type: 'recipient', publicKey: publicKeyOf(secrets[0]!) } : { type: 'identity', secrets, name: basename(opts.identity) };
+  }
   if (opts.key !== undefined) return loadKeyFile(out, opts.key);
   if (opts.passphraseFile !== undefined) {
     const logN = opts.scryptLogN === undefined ? undefined : parseIntOption(opts.scryptLogN, '--scrypt-log-n', SCRYPT_LIMITS.minLogN, SCRYPT_LIMITS.maxLogN, SCRYPT_DEFAULT.logN);
@@ -152,7 +193,7 @@ async function isDirectory(path: string): Promise<boolean> {
 /** encrypt/decrypt of one file or pipe. */
 async function runOne(ctx: CliContext, out: Output, mode: BatchMode, opts: CryptOptions, input: string | undefined): Promise<void> {
   const { io } = ctx;
-  const credential = await credentialFrom(out, opts);
+  const credential = await credentialFrom(out, opts, undefined, mode === 'encrypt');
   const special = !isStdio(opts.output) && (await isSpecialFile(opts.output!));
   const toStdout = isStdio(opts.output) || special;
   const fromStdin = isStdio(input);
@@ -245,7 +286,7 @@ async function runTree(out: Output, mode: BatchMode, opts: CryptOptions, input: 
   if (isStdio(opts.output)) throw usageError('-r needs -o DIR', `e.g. keysmith storage ${mode} -r -k master.key -o vault/ masters/`);
   if (opts.range !== undefined) throw usageError('--range cannot be used with -r');
   if (!(await isDirectory(input!))) throw usageError(`${input} is not a directory`, 'drop -r to process one file');
-  const credential = await credentialFrom(out, opts);
+  const credential = await credentialFrom(out, opts, undefined, mode === 'encrypt');
   const jobs = parseIntOption(opts.jobs, '--jobs', 1, 64, Math.min(4, availableParallelism()));
   const chunkSize = opts.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : parseSize(opts.chunkSize, '--chunk-size');
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) throw usageError(`--chunk-size: expected ${formatBytes(MIN_CHUNK_SIZE)} to ${formatBytes(MAX_CHUNK_SIZE)}, got ${chunkSize}`);
@@ -342,10 +383,28 @@ async function readHead(path: string): Promise<{ head: Buffer; size: number }> {
   }
 }
 
-function keyOptions(cmd: Command): Command {
-  return cmd
+async function keygenX25519(ctx: CliContext, out: Output, opts: { output?: string; force?: boolean }): Promise<void> {
+  const secret = generateIdentity();
+  const recipient = formatRecipient(publicKeyOf(secret));
+  const keyId = keyIdHex(recipientKeyId(publicKeyOf(secret)));
+  const text = `# keysmith storage X25519 identity (age format). Keep it secret.\n# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${formatIdentity(secret)}\n`;
+  secret.wipe();
+  if (isStdio(opts.output)) {
+    out.stdoutIsPayload = true;
+    ctx.io.stdout.write(text);
+    out.result({ recipient, keyId, output: '-' }, () => `public key: ${recipient}`);
+  } else {
+    await writeFileAtomic(opts.output!, text, { mode: 0o600, overwrite: Boolean(opts.force) });
+    out.result({ recipient, keyId, output: opts.output }, () => [`wrote ${opts.output} (key id ${keyId}); keep it secret`, `public key: ${recipient}`]);
+  }
+}
+
+function keyOptions(cmd: Command, recipients = false): Command {
+  cmd
     .option('-k, --key <file>', 'storage key file (from keygen)')
     .option('--passphrase-file <file>', 'derive the key from the first line of FILE with scrypt');
+  if (recipients) cmd.option('--recipient <age1…|file>', 'encrypt to an X25519 public key (age1…, from keygen --x25519 or age-keygen)');
+  return cmd.option('-i, --identity <file>', 'X25519 identity file (AGE-SECRET-KEY-1…); with encrypt, encrypts to its public key');
 }
 
 function cryptCommand(ctx: CliContext, mode: BatchMode): Command {
@@ -353,7 +412,7 @@ function cryptCommand(ctx: CliContext, mode: BatchMode): Command {
   const cmd = new Command(mode)
     .description(enc ? 'encrypt a file, a pipe or a directory tree (AES-256-GCM, authenticated chunks)' : 'verify and decrypt a file, a pipe or a directory tree')
     .argument('[input]', `file to ${mode} ('-' or none: stdin)`);
-  keyOptions(cmd)
+  keyOptions(cmd, enc)
     .option('-o, --output <path>', "output file ('-' or none: stdout); with -r, the output directory")
     .option('-f, --force', 'replace an existing output')
     .option('-r, --recursive', `${mode} a directory tree into -o DIR (mirrors it, ${enc ? 'adds' : 'strips'} .ks)`)
@@ -373,6 +432,7 @@ Examples:
   keysmith storage encrypt -k master.key -o movie.mp4.ks movie.mp4
   cat x | keysmith storage encrypt -k master.key - > x.ks
   keysmith storage encrypt --passphrase-file pw.txt -o notes.ks notes.txt
+  keysmith storage encrypt --recipient age1… -o movie.mp4.ks movie.mp4
   keysmith storage encrypt -r -k master.key -o vault/ masters/
 
 The output is written to a temporary file and renamed into place only when
@@ -421,19 +481,22 @@ Format: docs/storage-format.md. Manual: man keysmith-storage.`,
     .description('create a 256-bit storage key file (mode 0600)')
     .option('-o, --output <file>', "key file to write ('-' or none: stdout)")
     .option('-f, --force', 'replace an existing key file (the old key is lost)')
+    .option('--x25519', 'create an X25519 identity (age format) instead; prints its recipient (public key)')
     .addHelpText(
       'after',
       `
 Examples:
   keysmith storage keygen -o master.key
   keysmith storage keygen -o master.key --json    # prints the key id, never the key
+  keysmith storage keygen --x25519 -o me.key       # identity; share the printed age1… recipient
 
 Keep the key file secret and backed up: without it, files encrypted with it
 cannot be recovered. Its key id (a fingerprint, not the key) is printed and
 recorded in every file it encrypts.`,
     )
     .action(
-      ctx.action<{ output?: string; force?: boolean }>(async (out, opts) => {
+      ctx.action<{ output?: string; force?: boolean; x25519?: boolean }>(async (out, opts) => {
+        if (opts.x25519) return keygenX25519(ctx, out, opts);
         const key = generateStorageKey();
         const keyId = keyIdHex(keyIdOf(key));
         const text = formatKeyFile(key, new Date());
@@ -474,6 +537,7 @@ inspect needs no key and does not authenticate: decrypt does.`,
   keyOptions(rewrap)
     .option('--new-key <file>', 'the new storage key file')
     .option('--new-passphrase-file <file>', 'the new passphrase file')
+    .option('--new-recipient <age1…|file>', 'the new X25519 recipient')
     .addOption(new Option('--scrypt-log-n <n>', `scrypt work factor for --new-passphrase-file (default ${SCRYPT_DEFAULT.logN})`))
     .option('-o, --output <file>', 'write the rewrapped file here instead of replacing the input')
     .option('-f, --force', 'replace an existing -o file')
@@ -483,18 +547,24 @@ inspect needs no key and does not authenticate: decrypt does.`,
 Examples:
   keysmith storage rewrap -k old.key --new-key new.key movie.mp4.ks
   keysmith storage rewrap --passphrase-file old.txt --new-key master.key notes.ks
+  keysmith storage rewrap -k master.key --new-recipient age1… movie.mp4.ks
 
 Only the header changes (the payload bytes are copied as they are); the
 old key no longer opens the file.`,
     )
     .action(
-      ctx.action<KeyOptions & { newKey?: string; newPassphraseFile?: string; output?: string; force?: boolean }>(async (out, opts, args) => {
+      ctx.action<KeyOptions & { newKey?: string; newPassphraseFile?: string; newRecipient?: string; output?: string; force?: boolean }>(async (out, opts, args) => {
         const input = args[0]!;
         if (input === '-') throw usageError('rewrap needs a file, not stdin');
         if (opts.output === '-') throw usageError('rewrap writes a file', 'give -o FILE, or none to replace the input');
         const from = await credentialFrom(out, { ...opts, scryptLogN: undefined });
-        const to = await credentialFrom(out, { key: opts.newKey, passphraseFile: opts.newPassphraseFile, scryptLogN: opts.scryptLogN }, { key: '--new-key', pass: '--new-passphrase-file' }).catch((err: unknown) => {
-          if (err instanceof KeysmithError && err.message === 'no key given') throw usageError('no new key given', 'pass --new-key FILE or --new-passphrase-file FILE');
+        const to = await credentialFrom(
+          out,
+          { key: opts.newKey, passphraseFile: opts.newPassphraseFile, recipient: opts.newRecipient, scryptLogN: opts.scryptLogN },
+          { key: '--new-key', pass: '--new-passphrase-file' },
+          true,
+        ).catch((err: unknown) => {
+          if (err instanceof KeysmithError && err.message === 'no key given') throw usageError('no new key given', 'pass --new-key FILE, --new-passphrase-file FILE or --new-recipient age1…');
           throw err;
         });
         const output = opts.output ?? input;

@@ -73,10 +73,8 @@ export async function encryptStream(source: ByteSource, sink: ByteSink, options:
 export async function readHeader(source: ByteSource): Promise<Header> {
   const first = Buffer.alloc(23);
   const got = await source.readFull(first);
-  if (got < 8) {
-    if (got === 0) throw storageError('ERR_STORAGE_NOT_KEYSMITH', 'not a keysmith storage file (empty input)');
-    peekHeaderLength(first.subarray(0, got));
-  }
+  if (got === 0) throw storageError('ERR_STORAGE_NOT_KEYSMITH', 'not a keysmith storage file (empty input)');
+  // Checks magic, version, suite, wrap type and length before reading on.
   const length = peekHeaderLength(first.subarray(0, got));
   if (length > MAX_HEADER_LENGTH) throw storageError('ERR_STORAGE_HEADER', 'invalid header length');
   const rest = Buffer.alloc(length - first.length);

@@ -38,7 +38,7 @@ export const MAX_HEADER_LENGTH = 512;
 /** Chunk size bounds (plaintext bytes). The default is chosen by bench/storage.ts measurements. */
 export const MIN_CHUNK_SIZE = 1024;
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
-export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 export interface ScryptParams {
   salt: Buffer;

@@ -45,10 +45,10 @@ test('encrypt and decrypt files with -o; --json shapes carry sizes and key id, n
   const e = await runInProcess(['--json', 'storage', 'encrypt', '-k', p('master.key'), '-o', p('movie.mp4.ks'), p('movie.mp4')]);
   assert.equal(e.status, 0, e.stderr);
   const keyId = keyIdHex(keyIdOf(parseKeyFile(readFileSync(p('master.key')))));
-  assert.deepEqual(json(e.stdout), { operation: 'encrypt', input: p('movie.mp4'), output: p('movie.mp4.ks'), plaintextBytes: PLAIN.length, keyId, chunkSize: 1048576, wrapping: 'key' });
+  assert.deepEqual(json(e.stdout), { operation: 'encrypt', input: p('movie.mp4'), output: p('movie.mp4.ks'), plaintextBytes: PLAIN.length, keyId, chunkSize: 262144, wrapping: 'key' });
   const d = await runInProcess(['--json', 'storage', 'decrypt', '-k', p('master.key'), '-o', p('movie.out'), p('movie.mp4.ks')]);
   assert.equal(d.status, 0, d.stderr);
-  assert.deepEqual(json(d.stdout), { operation: 'decrypt', input: p('movie.mp4.ks'), output: p('movie.out'), plaintextBytes: PLAIN.length, keyId, chunkSize: 1048576, wrapping: 'key' });
+  assert.deepEqual(json(d.stdout), { operation: 'decrypt', input: p('movie.mp4.ks'), output: p('movie.out'), plaintextBytes: PLAIN.length, keyId, chunkSize: 262144, wrapping: 'key' });
   assert.deepEqual(readFileSync(p('movie.out')), PLAIN);
 });
 
@@ -58,10 +58,10 @@ test('inspect shows the header (human and --json) without a key', async () => {
   const info = json<Record<string, unknown>>(r.stdout);
   assert.deepEqual(Object.keys(info), ['path', 'format', 'version', 'cipher', 'chunkSize', 'keyId', 'wrapping', 'headerBytes', 'encryptedBytes', 'plaintextBytes', 'chunks']);
   assert.equal(info.plaintextBytes, PLAIN.length);
-  assert.equal(info.chunks, 4);
+  assert.equal(info.chunks, 13);
   const h = await runInProcess(['storage', 'inspect', p('movie.mp4.ks')]);
   assert.match(h.stdout, /key id\s+[0-9a-f]{16}/);
-  assert.match(h.stdout, /plaintext\s+3145851 bytes in 4 chunks/);
+  assert.match(h.stdout, /plaintext\s+3145851 bytes in 13 chunks/);
   const s = await runInProcess(['--json', 'storage', 'inspect'], { stdin: readFileSync(p('movie.mp4.ks')) });
   assert.equal(json<{ keyId: string }>(s.stdout).keyId, info.keyId);
   const bad = await runInProcess(['storage', 'inspect', p('movie.mp4')]);

@@ -93,15 +93,19 @@ function parseIntOption(text: string | undefined, name: string, min: number, max
   return Number(text);
 }
 
-async function loadKeyFile(out: Output, path: string): Promise<Credential> {
-  const bytes = await readFileChecked(path, 4096);
-  const key = parseKeyFile(bytes, path);
+/** Secrets should be 0600: warn (as ssh does) when group or others can read them. */
+async function warnIfShared(out: Output, path: string, what: string): Promise<void> {
   try {
     const st = await fs.stat(path);
-    if ((st.mode & 0o077) !== 0) out.warn(`key file ${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${path}`);
+    if ((st.mode & 0o077) !== 0) out.warn(`${what} ${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${path}`);
   } catch {
     // stat after a successful read: nothing useful to add.
   }
+}
+
+async function loadKeyFile(out: Output, path: string): Promise<Credential> {
+  const key = parseKeyFile(await readFileChecked(path, 4096), path);
+  await warnIfShared(out, path, 'key file');
   return { type: 'key', key, name: basename(path) };
 }
 
@@ -116,12 +120,7 @@ async function loadPassphrase(path: string, logN?: number): Promise<Credential> 
 
 async function loadIdentities(out: Output, path: string): Promise<SecretKey[]> {
   const secrets = parseIdentityFile(await readFileChecked(path, 64 * 1024), path);
-  try {
-    const st = await fs.stat(path);
-    if ((st.mode & 0o077) !== 0) out.warn(`identity file ${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${path}`);
-  } catch {
-    // stat after a successful read: nothing useful to add.
-  }
+  await warnIfShared(out, path, 'identity file');
   return secrets;
 }
 

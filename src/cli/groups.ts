@@ -15,6 +15,11 @@ export interface GroupRow {
 
 export const GROUPS: readonly GroupRow[] = [
   {
+    commands: ['storage'],
+    summaries: { storage: 'encrypt files at rest with AES-256: keygen, encrypt, decrypt, inspect, rewrap' },
+    load: () => import('./commands/storage.js'),
+  },
+  {
     commands: ['completion'],
     summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
     load: () => import('./commands/completion.js'),

@@ -95,7 +95,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo()): Pro
     const program = await makeProgram(io, argv, state);
     applyIo(program, io, state, argv);
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return state.out?.exitStatus ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {

@@ -19,6 +19,15 @@ export const GROUPS: readonly GroupRow[] = [
     summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
     load: () => import('./commands/completion.js'),
   },
+  {
+    commands: ['encrypt', 'decrypt', 'inspect'],
+    summaries: {
+      encrypt: 'encrypt an MP4 into a CENC fragmented MP4 (cenc, cbcs)',
+      decrypt: 'decrypt a CENC MP4 (cenc, cbcs, cens, cbc1) with its keys',
+      inspect: 'show tracks, codecs, protection, KIDs and PSSH of an MP4',
+    },
+    load: () => import('./commands/media.js'),
+  },
 ];
 
 export function groupFor(command: string): GroupRow | undefined {

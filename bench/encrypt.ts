@@ -1,0 +1,97 @@
+/**
+ * Encrypt throughput: keysmith encrypt (cenc, cbcs) vs Shaka Packager
+ * writing the same encrypted fragmented MP4 (all tracks, raw key, same
+ * fragment duration), measured in the same run on the same input.
+ *
+ *   npx tsx bench/encrypt.ts [--seconds 120] [--runs 2]
+ *
+ * Input: a 120 s 1080p 8 Mbit/s H.264 + AAC clip made by ffmpeg, cached
+ * under bench/out/ (git-ignored). Prints MB/s of input, the ratio
+ * keysmith/Shaka, and the peak RSS of each (GNU time -v).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'bench', 'out');
+const SHAKA = join(ROOT, 'node_modules', 'shaka-packager', 'bin', 'packager-linux-x64');
+const BIN = join(ROOT, 'bin', 'keysmith');
+const KID = '0123456789abcdef0123456789abcdef';
+const KEY = '00112233445566778899aabbccddeeff';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const SECONDS = arg('seconds', 120);
+const RUNS = arg('runs', 2);
+
+function makeInput(): string {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `bench-${SECONDS}s-1080p.mp4`);
+  if (existsSync(file)) return file;
+  console.log(`making ${file} with ffmpeg (once; cached) …`);
+  const tmp = `${file}.tmp.mp4`;
+  const r = spawnSync('ffmpeg', [
+    '-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '8M', '-maxrate', '8M', '-bufsize', '16M', '-g', '50', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', tmp,
+  ], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('ffmpeg failed to make the bench input');
+  spawnSync('mv', [tmp, file]);
+  return file;
+}
+
+interface Run {
+  seconds: number;
+  rssMb: number;
+}
+
+/** Run under GNU time -v: wall clock and peak RSS. */
+function timed(cmd: string, args: string[]): Run {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.split('\n').slice(-15).join('\n')}`);
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { seconds, rssMb: m ? Number(m[1]) / 1024 : NaN };
+}
+
+function best(runs: Run[]): Run {
+  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+const input = makeInput();
+const mb = statSync(input).size / 1e6;
+console.log(`input: ${input} (${mb.toFixed(1)} MB, ${SECONDS} s 1080p H.264 8 Mbit/s + AAC); best of ${RUNS} runs\n`);
+const rows: string[] = [];
+for (const scheme of ['cenc', 'cbcs'] as const) {
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const o = join(OUT, `ks-${scheme}.mp4`);
+    rmSync(o, { force: true });
+    ours.push(timed(process.execPath, [BIN, 'encrypt', input, '-o', o, '--scheme', scheme, '--key', `${KID}:${KEY}`, '--fragment-duration', '2', '--quiet']));
+    const sv = join(OUT, `shaka-${scheme}-v.mp4`);
+    const sa = join(OUT, `shaka-${scheme}-a.mp4`);
+    theirs.push(timed(SHAKA, [
+      `in=${input},stream=video,output=${sv}`,
+      `in=${input},stream=audio,output=${sa}`,
+      '--enable_raw_key_encryption', '--protection_scheme', scheme, '--clear_lead', '0', '--segment_duration', '2', '--fragment_duration', '2',
+      '--keys', `label=:key_id=${KID}:key=${KEY}`, '--quiet',
+    ]));
+  }
+  const a = best(ours);
+  const b = best(theirs);
+  const ratio = a.seconds > 0 ? b.seconds / a.seconds : NaN;
+  rows.push(
+    `${scheme}: keysmith ${(mb / a.seconds).toFixed(1)} MB/s (${a.seconds.toFixed(2)} s, peak RSS ${a.rssMb.toFixed(0)} MB) | ` +
+      `shaka-packager ${(mb / b.seconds).toFixed(1)} MB/s (${b.seconds.toFixed(2)} s, peak RSS ${b.rssMb.toFixed(0)} MB) | ratio ${ratio.toFixed(2)}x`,
+  );
+  console.log(rows[rows.length - 1]);
+}
+console.log('\ntarget: ratio >= 2x, keysmith RSS < 300 MB');

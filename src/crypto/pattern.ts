@@ -1,0 +1,202 @@
+/**
+ * The AES primitives of Common Encryption (ISO/IEC 23001-7 3rd ed. §9–10),
+ * over one protected range at a time. They know nothing of codecs or boxes:
+ * callers pass byte views to transform in place.
+ *
+ * - CTR ('cenc', 'cens'): one keystream per sample. The counter block is
+ *   the 8-byte IV ‖ 64-bit block counter (or the 16-byte IV); only its low
+ *   64 bits count, wrapping without carry (§9.3). The keystream runs on across
+ *   the protected ranges of a sample, a partial block carrying over (§9.5.2).
+ * - CBC ('cbcs', 'cbc1'): 'cbcs' restarts from the IV at each protected range;
+ *   'cbc1' chains on across the ranges of a sample. Only whole blocks are
+ *   encrypted; a trailing partial block stays clear (§10.2, §10.4.2).
+ * - Patterns ('cens', 'cbcs', §9.6): in each protected range, encrypt `crypt`
+ *   blocks, leave `skip` blocks, repeat; fewer than `crypt` whole blocks at the
+ *   end are all encrypted, a partial block is clear. 0:0 (and N:0) mean every
+ *   whole block. For CTR, skipped blocks do not advance the counter; for CBC,
+ *   the chain runs across the encrypted blocks only.
+ */
+import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
+import { KeysmithError } from '../errors.js';
+import { aesCipherName, AES_BLOCK } from './aes.js';
+import type { SecretKey } from './values.js';
+
+export interface CryptPattern {
+  crypt: number;
+  skip: number;
+}
+
+export type CryptDirection = 'encrypt' | 'decrypt';
+
+type KeyInput = SecretKey | Uint8Array;
+const keyBytes = (k: KeyInput): Uint8Array => (k instanceof Uint8Array ? k : k.bytes);
+
+function patternError(message: string): KeysmithError {
+  return new KeysmithError('ERR_CENC_PATTERN', message);
+}
+
+export function checkPattern(p: CryptPattern | undefined): void {
+  if (!p) return;
+  if (!Number.isInteger(p.crypt) || !Number.isInteger(p.skip) || p.crypt < 0 || p.skip < 0 || p.crypt > 15 || p.skip > 15) {
+    throw patternError(`pattern ${p.crypt}:${p.skip}: crypt and skip must be 0..15 (4-bit tenc fields)`);
+  }
+  if (p.crypt === 0 && p.skip > 0) throw patternError(`pattern 0:${p.skip} would encrypt nothing`);
+}
+
+/**
+ * The byte runs [start, end) of a `length`-byte protected range that the
+ * pattern encrypts: whole blocks only. Without a pattern (or 0:0, N:0), one
+ * run over all whole blocks.
+ */
+export function patternRuns(length: number, pattern?: CryptPattern): Array<[number, number]> {
+  const blocks = Math.floor(length / AES_BLOCK);
+  if (blocks === 0) return [];
+  if (!pattern || pattern.skip === 0 || pattern.crypt === 0) return [[0, blocks * AES_BLOCK]];
+  const period = pattern.crypt + pattern.skip;
+  const runs: Array<[number, number]> = [];
+  for (let b = 0; b < blocks; b += period) runs.push([b * AES_BLOCK, Math.min(b + pattern.crypt, blocks) * AES_BLOCK]);
+  return runs;
+}
+
+/** Copy the pattern's blocks out into one contiguous buffer (or return the view itself for a single run). */
+function gather(view: Buffer, runs: Array<[number, number]>): Buffer {
+  if (runs.length === 1) return view.subarray(runs[0]![0], runs[0]![1]);
+  let total = 0;
+  for (const [s, e] of runs) total += e - s;
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  for (const [s, e] of runs) o += view.copy(out, o, s, e);
+  return out;
+}
+
+function scatter(view: Buffer, runs: Array<[number, number]>, data: Buffer): void {
+  let o = 0;
+  for (const [s, e] of runs) {
+    data.copy(view, s, o, o + (e - s));
+    o += e - s;
+  }
+}
+
+const TWO64 = 1n << 64n;
+
+/** The next sample's IV: 8-byte IVs + 1; 16-byte IVs + blocks used (low 64 bits, wrapping). §9.3 */
+export function nextIv(iv: Uint8Array, blocksUsed: number): Buffer {
+  const out = Buffer.from(iv);
+  if (iv.length === 8) {
+    out.writeBigUInt64BE((out.readBigUInt64BE(0) + 1n) % TWO64, 0);
+  } else if (iv.length === 16) {
+    out.writeBigUInt64BE((out.readBigUInt64BE(8) + BigInt(blocksUsed)) % TWO64, 8);
+  } else {
+    throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
+  }
+  return out;
+}
+
+/**
+ * One sample's AES-CTR keystream (§9.5.2). `apply` transforms views in
+ * place, continuing the keystream (partial blocks carry over). The counter's
+ * low 64 bits wrap to zero without carrying into the IV half.
+ */
+export class CencCtr {
+  readonly #key: Uint8Array;
+  readonly #high: Buffer;
+  #cipher: Cipher;
+  /** Keystream bytes used since the last (re)start. */
+  #pos = 0;
+  /** Keystream bytes left before the low 64 bits wrap (Infinity if beyond 2^53). */
+  #untilWrap: number;
+  #total = 0;
+
+  constructor(key: KeyInput, iv: Uint8Array) {
+    if (iv.length !== 8 && iv.length !== 16) throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
+    this.#key = keyBytes(key);
+    const block = Buffer.alloc(16);
+    Buffer.from(iv).copy(block);
+    this.#high = block.subarray(0, 8);
+    const low = block.readBigUInt64BE(8);
+    const blocksLeft = TWO64 - low;
+    this.#untilWrap = blocksLeft > BigInt(Math.floor(Number.MAX_SAFE_INTEGER / AES_BLOCK)) ? Infinity : Number(blocksLeft) * AES_BLOCK;
+    this.#cipher = createCipheriv(aesCipherName(this.#key.length, 'ctr'), this.#key, block);
+  }
+
+  apply(view: Buffer): void {
+    let off = 0;
+    while (off < view.length) {
+      const room = this.#untilWrap - this.#pos;
+      const n = Math.min(view.length - off, room);
+      const part = view.subarray(off, off + n);
+      this.#cipher.update(part).copy(part);
+      this.#pos += n;
+      this.#total += n;
+      off += n;
+      if (this.#pos === this.#untilWrap) {
+        // low 64 bits wrapped: restart at high ‖ 0 (no carry, §9.3)
+        const block = Buffer.alloc(16);
+        this.#high.copy(block);
+        this.#cipher = createCipheriv(aesCipherName(this.#key.length, 'ctr'), this.#key, block);
+        this.#pos = 0;
+        this.#untilWrap = Infinity;
+      }
+    }
+  }
+
+  /** Apply the pattern's whole blocks of one protected range (cens). */
+  applyPattern(view: Buffer, pattern: CryptPattern): void {
+    const runs = patternRuns(view.length, pattern);
+    if (runs.length === 0) return;
+    const data = gather(view, runs);
+    this.apply(data);
+    if (runs.length > 1) scatter(view, runs, data);
+  }
+
+  /** Blocks of keystream used so far (a started partial block counts). */
+  get blocksUsed(): number {
+    return Math.ceil(this.#total / AES_BLOCK);
+  }
+}
+
+function cbcCipher(key: Uint8Array, iv: Uint8Array, direction: CryptDirection): Cipher | Decipher {
+  if (iv.length !== 16) throw new KeysmithError('ERR_CENC_IV', `cbc iv: expected 16 bytes, got ${iv.length}`);
+  const name = aesCipherName(key.length, 'cbc');
+  const c = direction === 'encrypt' ? createCipheriv(name, key, iv) : createDecipheriv(name, key, iv);
+  c.setAutoPadding(false);
+  return c;
+}
+
+/** Pad an 8-byte IV with zeros to a 16-byte CBC IV (§9.2: bytes 8–15 zero). */
+export function cbcIv(iv: Uint8Array): Buffer {
+  if (iv.length === 16) return Buffer.from(iv);
+  if (iv.length === 8) return Buffer.concat([Buffer.from(iv), Buffer.alloc(8)]);
+  throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
+}
+
+/**
+ * 'cbcs' over one protected range: CBC from `iv` (restarting for every
+ * range), the pattern's whole blocks only, in place.
+ */
+export function cbcsRange(key: KeyInput, iv: Uint8Array, view: Buffer, pattern: CryptPattern | undefined, direction: CryptDirection): void {
+  const runs = patternRuns(view.length, pattern);
+  if (runs.length === 0) return;
+  const data = gather(view, runs);
+  cbcCipher(keyBytes(key), iv, direction).update(data).copy(data);
+  if (runs.length > 1) scatter(view, runs, data);
+}
+
+/**
+ * 'cbc1' for one sample: one CBC chain across all its protected ranges
+ * (whole blocks of each range; a partial block at a range end stays clear).
+ */
+export class CbcChain {
+  readonly #cipher: Cipher | Decipher;
+
+  constructor(key: KeyInput, iv: Uint8Array, direction: CryptDirection) {
+    this.#cipher = cbcCipher(keyBytes(key), cbcIv(iv), direction);
+  }
+
+  apply(view: Buffer): void {
+    const whole = view.length - (view.length % AES_BLOCK);
+    if (whole === 0) return;
+    const part = view.subarray(0, whole);
+    this.#cipher.update(part).copy(part);
+  }
+}

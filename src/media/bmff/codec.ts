@@ -1,0 +1,351 @@
+/**
+ * Parse and write boxes from their descriptions (boxes.ts). One
+ * interpreter serves both directions, so every box round-trips.
+ *
+ * Box header (ISO/IEC 14496-12 §4.2): size(u32) type(fourcc)
+ * [largesize(u64) when size == 1] [usertype(16) when type == 'uuid'];
+ * size 0 means "to the end of the enclosing box or file".
+ *
+ * Hostile input is bounded: sizes past the end, sizes smaller than the
+ * header, nesting beyond MAX_DEPTH and counts larger than the bytes that
+ * could hold them all throw ERR_BMFF_* naming the box path and offset.
+ */
+import { BOX_TABLE, type BoxSpec } from './boxes.js';
+import { bmffError } from './errors.js';
+import { INT_SIZE, type Box, type Field, type IntKind, type ParseContext } from './fields.js';
+
+export const MAX_DEPTH = 16;
+/** Entries without bytes of their own (e.g. trun with all defaults) are capped at this count. */
+export const MAX_EMPTY_ENTRIES = 1 << 20;
+
+export interface BoxHeader {
+  type: string;
+  /** Total size including the header; computed for size-0 boxes. */
+  size: number;
+  headerSize: number;
+  offset: number;
+  usertype?: Buffer;
+}
+
+/** Raised inside a parse when a length needs context the caller did not give: the box stays opaque. */
+class NeedsContext extends Error {}
+
+function fourcc(buf: Buffer, pos: number): string {
+  return buf.toString('latin1', pos, pos + 4);
+}
+
+/**
+ * Read one box header at `pos` of `buf`, whose byte 0 sits at file offset
+ * `base`. `end` bounds the enclosing box (or the file).
+ */
+export function readBoxHeader(buf: Buffer, pos: number, end: number, base: number, path: string, fileEnd?: number): BoxHeader {
+  const offset = base + pos;
+  if (end - pos < 8) throw bmffError('ERR_BMFF_TRUNCATED', `box header needs 8 bytes, ${end - pos} left`, path, offset);
+  let size = buf.readUInt32BE(pos);
+  const type = fourcc(buf, pos + 4);
+  const where = path ? `${path}/${type}` : type;
+  let headerSize = 8;
+  if (size === 1) {
+    if (end - pos < 16) throw bmffError('ERR_BMFF_TRUNCATED', 'largesize runs past the end', where, offset);
+    const big = buf.readBigUInt64BE(pos + 8);
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw bmffError('ERR_BMFF_BAD_SIZE', `largesize ${big} is absurd`, where, offset);
+    size = Number(big);
+    headerSize = 16;
+  } else if (size === 0) {
+    // §4.2: size 0 = "the last box in the file", so only at the top level.
+    if (path) throw bmffError('ERR_BMFF_BAD_SIZE', 'box size 0 inside another box', where, offset);
+    size = (fileEnd ?? base + end) - offset;
+  }
+  let usertype: Buffer | undefined;
+  if (type === 'uuid') {
+    if (end - pos < headerSize + 16) throw bmffError('ERR_BMFF_TRUNCATED', 'uuid box header runs past the end', where, offset);
+    usertype = Buffer.from(buf.subarray(pos + headerSize, pos + headerSize + 16));
+    headerSize += 16;
+  }
+  if (size < headerSize) throw bmffError('ERR_BMFF_BAD_SIZE', `box size ${size} is smaller than its ${headerSize}-byte header`, where, offset);
+  const h: BoxHeader = { type, size, headerSize, offset };
+  if (usertype) h.usertype = usertype;
+  return h;
+}
+
+interface Cursor {
+  buf: Buffer;
+  pos: number;
+  end: number;
+  base: number;
+  path: string;
+  ctx: ParseContext;
+  depth: number;
+}
+
+function need(c: Cursor, n: number, what: string): void {
+  if (n < 0 || c.end - c.pos < n) {
+    throw bmffError('ERR_BMFF_TRUNCATED', `${what} needs ${n} bytes, ${c.end - c.pos} left`, c.path, c.base + c.pos);
+  }
+}
+
+function intKind(f: { kind: IntKind; v1?: IntKind }, box: Box): IntKind {
+  return box.version === 1 && f.v1 ? f.v1 : f.kind;
+}
+
+function readInt(c: Cursor, kind: IntKind, name: string): number {
+  need(c, INT_SIZE[kind], name);
+  const { buf, pos } = c;
+  let v: number;
+  switch (kind) {
+    case 'u8': v = buf.readUInt8(pos); break;
+    case 'u16': v = buf.readUInt16BE(pos); break;
+    case 'u24': v = buf.readUIntBE(pos, 3); break;
+    case 'u32': v = buf.readUInt32BE(pos); break;
+    case 'i16': v = buf.readInt16BE(pos); break;
+    case 'i32': v = buf.readInt32BE(pos); break;
+    case 'u64': {
+      const b = buf.readBigUInt64BE(pos);
+      if (b > BigInt(Number.MAX_SAFE_INTEGER)) throw bmffError('ERR_BMFF_INVALID', `${name} ${b} is out of range`, c.path, c.base + pos);
+      v = Number(b);
+      break;
+    }
+    case 'i64': {
+      const b = buf.readBigInt64BE(pos);
+      if (b > BigInt(Number.MAX_SAFE_INTEGER) || b < -BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw bmffError('ERR_BMFF_INVALID', `${name} ${b} is out of range`, c.path, c.base + pos);
+      }
+      v = Number(b);
+      break;
+    }
+  }
+  c.pos += INT_SIZE[kind];
+  return v;
+}
+
+function readFields(c: Cursor, fields: readonly Field[], box: Box, target: Record<string, unknown>): void {
+  for (const f of fields) {
+    if (f.when && !f.when(box, c.ctx)) continue;
+    switch (f.kind) {
+      case 'children': {
+        const children: Box[] = [];
+        while (c.pos < c.end) {
+          const child = parseBoxAt(c.buf, c.pos, c.end, c.base, c.path, c.ctx, c.depth + 1);
+          children.push(child);
+          c.pos += child.size!;
+        }
+        box.children = children;
+        break;
+      }
+      case 'fourcc':
+        need(c, 4, f.name);
+        target[f.name] = fourcc(c.buf, c.pos);
+        c.pos += 4;
+        break;
+      case 'string': {
+        let stop = c.buf.indexOf(0, c.pos);
+        if (stop < 0 || stop >= c.end) stop = c.end;
+        target[f.name] = c.buf.toString('utf8', c.pos, stop);
+        c.pos = Math.min(stop + 1, c.end);
+        break;
+      }
+      case 'bytes': {
+        const len = f.length === 'rest' ? c.end - c.pos : typeof f.length === 'number' ? f.length : f.length(box, c.ctx, target);
+        if (len === undefined) throw new NeedsContext();
+        need(c, len, f.name);
+        target[f.name] = c.buf.subarray(c.pos, c.pos + len);
+        c.pos += len;
+        break;
+      }
+      case 'array': {
+        const list: Record<string, unknown>[] = [];
+        if (f.count === 'rest') {
+          while (c.pos < c.end) {
+            const entry: Record<string, unknown> = {};
+            const before = c.pos;
+            readFields(c, f.fields, box, entry);
+            if (c.pos === before) break;
+            list.push(f.fields.length === 1 ? (entry[f.fields[0]!.kind === 'children' ? '' : f.fields[0]!.name] as Record<string, unknown>) : entry);
+          }
+        } else {
+          const count = (target[f.count] ?? box[f.count]) as number;
+          const at = c.base + c.pos;
+          if (f.minEntrySize > 0 && count * f.minEntrySize > c.end - c.pos) {
+            throw bmffError('ERR_BMFF_COUNT', `${f.count} ${count} needs at least ${count * f.minEntrySize} bytes, ${c.end - c.pos} left`, c.path, at);
+          }
+          for (let i = 0; i < count; i++) {
+            const entry: Record<string, unknown> = {};
+            const before = c.pos;
+            readFields(c, f.fields, box, entry);
+            const used = c.pos - before;
+            if (i === 0 && (used === 0 ? count > MAX_EMPTY_ENTRIES : (count - 1) * used > c.end - c.pos)) {
+              throw bmffError('ERR_BMFF_COUNT', `${f.count} ${count} is more than the box can hold`, c.path, at);
+            }
+            list.push(entry);
+          }
+        }
+        target[f.name] = list;
+        break;
+      }
+      default:
+        target[f.name] = readInt(c, intKind(f, box), f.name);
+    }
+  }
+}
+
+/** Parse the box whose header starts at `pos`. `base` is the file offset of buf[0]. */
+export function parseBoxAt(buf: Buffer, pos: number, end: number, base: number, parentPath: string, ctx: ParseContext = {}, depth = 0): Box {
+  const h = readBoxHeader(buf, pos, end, base, parentPath);
+  const path = parentPath ? `${parentPath}/${h.type}` : h.type;
+  if (depth > MAX_DEPTH) throw bmffError('ERR_BMFF_TOO_DEEP', `boxes nested more than ${MAX_DEPTH} deep`, path, h.offset);
+  if (pos + h.size > end) {
+    throw bmffError('ERR_BMFF_TRUNCATED', `box size ${h.size} runs past the end of its parent (${end - pos} bytes left)`, path, h.offset);
+  }
+  const box: Box = { type: h.type, offset: h.offset, size: h.size, headerSize: h.headerSize };
+  if (h.usertype) box.usertype = h.usertype;
+  const spec: BoxSpec | undefined = h.type === 'uuid' ? undefined : BOX_TABLE[h.type];
+  const c: Cursor = { buf, pos: pos + h.headerSize, end: pos + h.size, base, path, ctx, depth };
+  if (!spec) {
+    box.raw = buf.subarray(c.pos, c.end);
+    return box;
+  }
+  if (spec.full) {
+    need(c, 4, 'version and flags');
+    box.version = buf.readUInt8(c.pos);
+    box.flags = buf.readUIntBE(c.pos + 1, 3);
+    c.pos += 4;
+  }
+  const fieldStart = c.pos;
+  try {
+    readFields(c, spec.fields, box, box);
+  } catch (err) {
+    if (!(err instanceof NeedsContext)) throw err;
+    for (const f of spec.fields) if ('name' in f) delete box[f.name];
+    box.raw = buf.subarray(fieldStart, c.end);
+  }
+  return box;
+}
+
+/** Parse every box in buf[pos, end). */
+export function parseBoxes(buf: Buffer, options: { base?: number; path?: string; ctx?: ParseContext; depth?: number; start?: number; end?: number } = {}): Box[] {
+  const out: Box[] = [];
+  let pos = options.start ?? 0;
+  const end = options.end ?? buf.length;
+  while (pos < end) {
+    const b = parseBoxAt(buf, pos, end, options.base ?? 0, options.path ?? '', options.ctx ?? {}, options.depth ?? 0);
+    out.push(b);
+    pos += b.size!;
+  }
+  return out;
+}
+
+/** Parse one box payload of a known type again with context (e.g. senc once the IV size is known). */
+export function reparseBox(box: Box, ctx: ParseContext): Box {
+  const bytes = writeBox(box);
+  const again = parseBoxAt(bytes, 0, bytes.length, box.offset ?? 0, '', ctx);
+  return { ...again, offset: box.offset, size: box.size, headerSize: box.headerSize };
+}
+
+// ---------------------------------------------------------------- writing
+
+class Sink {
+  parts: Buffer[] = [];
+  length = 0;
+  push(b: Buffer): void {
+    this.parts.push(b);
+    this.length += b.length;
+  }
+}
+
+function writeInt(s: Sink, kind: IntKind, value: unknown, name: string): void {
+  const v = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : 0;
+  if (value !== undefined && typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`box field ${name}: expected a number`);
+  const b = Buffer.alloc(INT_SIZE[kind]);
+  switch (kind) {
+    case 'u8': b.writeUInt8(v); break;
+    case 'u16': b.writeUInt16BE(v); break;
+    case 'u24': b.writeUIntBE(v, 0, 3); break;
+    case 'u32': b.writeUInt32BE(v); break;
+    case 'i16': b.writeInt16BE(v); break;
+    case 'i32': b.writeInt32BE(v); break;
+    case 'u64': b.writeBigUInt64BE(BigInt(v)); break;
+    case 'i64': b.writeBigInt64BE(BigInt(v)); break;
+  }
+  s.push(b);
+}
+
+function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record<string, unknown>): void {
+  for (const f of fields) {
+    if (f.when && !f.when(box, {})) continue;
+    switch (f.kind) {
+      case 'children':
+        for (const child of box.children ?? []) s.push(writeBox(child));
+        break;
+      case 'fourcc': {
+        const v = String(source[f.name] ?? '    ');
+        if (Buffer.byteLength(v, 'latin1') !== 4) throw new TypeError(`box field ${f.name}: fourcc must be 4 characters, got '${v}'`);
+        s.push(Buffer.from(v, 'latin1'));
+        break;
+      }
+      case 'string':
+        s.push(Buffer.from(`${String(source[f.name] ?? '')}\0`, 'utf8'));
+        break;
+      case 'bytes': {
+        const v = source[f.name];
+        const want = f.length === 'rest' ? undefined : typeof f.length === 'number' ? f.length : f.length(box, {}, source);
+        const b = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.alloc(want ?? 0);
+        if (want !== undefined && b.length !== want) throw new TypeError(`box field ${f.name}: expected ${want} bytes, got ${b.length}`);
+        s.push(b);
+        break;
+      }
+      case 'array': {
+        const list = (source[f.name] as unknown[] | undefined) ?? [];
+        for (const entry of list) {
+          if (f.count === 'rest' && f.fields.length === 1) writeFields(s, f.fields, box, { [(f.fields[0] as { name: string }).name]: entry });
+          else writeFields(s, f.fields, box, entry as Record<string, unknown>);
+        }
+        break;
+      }
+      default: {
+        const value = f.countOf !== undefined ? (f.countOf === 'children' ? (box.children ?? []).length : ((source[f.countOf] as unknown[] | undefined) ?? []).length) : source[f.name];
+        writeInt(s, intKind(f, box), value, f.name);
+      }
+    }
+  }
+}
+
+/** The header for a box of `payloadSize` bytes (largesize when it does not fit 32 bits). */
+export function boxHeader(type: string, payloadSize: number, usertype?: Buffer): Buffer {
+  const extra = usertype ? 16 : 0;
+  const small = 8 + extra + payloadSize <= 0xffffffff;
+  const h = Buffer.alloc((small ? 8 : 16) + extra);
+  if (small) h.writeUInt32BE(8 + extra + payloadSize, 0);
+  else {
+    h.writeUInt32BE(1, 0);
+    h.writeBigUInt64BE(BigInt(16 + extra + payloadSize), 8);
+  }
+  h.write(type, 4, 4, 'latin1');
+  if (usertype) usertype.copy(h, small ? 8 : 16);
+  return h;
+}
+
+/** The payload bytes of a box (everything after the header). */
+export function writeBoxPayload(box: Box): Buffer {
+  const s = new Sink();
+  const spec = box.type === 'uuid' ? undefined : BOX_TABLE[box.type];
+  if (spec?.full) {
+    const vf = Buffer.alloc(4);
+    vf.writeUInt8(box.version ?? 0, 0);
+    vf.writeUIntBE(box.flags ?? 0, 1, 3);
+    s.push(vf);
+  }
+  if (box.raw) s.push(box.raw);
+  else if (spec) writeFields(s, spec.fields, box, box);
+  return Buffer.concat(s.parts, s.length);
+}
+
+/** Serialize a box (and its children) to bytes. */
+export function writeBox(box: Box): Buffer {
+  if (Buffer.byteLength(box.type, 'latin1') !== 4) throw new TypeError(`box type must be 4 characters, got '${box.type}'`);
+  const payload = writeBoxPayload(box);
+  return Buffer.concat([boxHeader(box.type, payload.length, box.usertype), payload]);
+}
+
+export function writeBoxes(boxes: readonly Box[]): Buffer {
+  return Buffer.concat(boxes.map(writeBox));
+}

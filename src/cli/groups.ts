@@ -28,6 +28,14 @@ export const GROUPS: readonly GroupRow[] = [
     },
     load: () => import('./commands/media.js'),
   },
+  {
+    commands: ['keys', 'pssh'],
+    summaries: {
+      keys: 'content keys and KIDs, PlayReady key seeds, CPIX export and import',
+      pssh: 'build and inspect PSSH boxes and DRM headers',
+    },
+    load: () => import('./commands/keys.js'),
+  },
 ];
 
 export function groupFor(command: string): GroupRow | undefined {

@@ -51,3 +51,5 @@ export { WIDEVINE_SYSTEM_ID, buildWidevinePsshData, parseWidevinePsshData, descr
 export type { WidevinePsshData } from './widevine.js';
 export { findPsshBoxes, bufferSource } from './find-pssh.js';
 export type { ByteSource, FoundPssh } from './find-pssh.js';
+export { describePsshBox, inspectPsshBytes, inspectPsshSource, looksLikePlayReadyObject } from './inspect.js';
+export type { PsshDescription, InspectResult, InspectInputKind } from './inspect.js';

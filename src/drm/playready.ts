@@ -95,7 +95,11 @@ export function buildWrmHeader(p: WrmHeaderParams): string {
   }
   if (p.customAttributes !== undefined) {
     if (p.customAttributes.trim().length === 0) throw usage('PlayReady CUSTOMATTRIBUTES must not be empty (§3.3.3)');
-    parseXmlSafely(`<C>${p.customAttributes}</C>`, { code: 'ERR_USAGE', maxLength: 16 * 1024, maxDepth: 16 });
+    try {
+      parseXmlSafely(`<C>${p.customAttributes}</C>`, { code: 'ERR_PSSH_PLAYREADY', maxLength: 16 * 1024, maxDepth: 16 });
+    } catch (err) {
+      throw usage(`PlayReady CUSTOMATTRIBUTES is not well-formed XML (${err instanceof Error ? err.message.replace(/^xml: /, '') : 'parse error'})`, 'close every element explicitly, e.g. <ContentId>42</ContentId>');
+    }
   }
   let protect: string;
   let afterProtect = '';

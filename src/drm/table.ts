@@ -114,7 +114,8 @@ const playready: DrmSystem = {
   name: 'playready',
   displayName: 'PlayReady',
   systemId: PLAYREADY_SYSTEM_ID,
-  aliasSystemIds: [],
+  // The same GUID written in Microsoft's little-endian byte order, seen in some PIFF/Smooth content.
+  aliasSystemIds: ['79f0049a-4098-8642-ab92-e65be0885f95'],
   schemes: ['cenc', 'cbcs'],
   psshData(ctx) {
     checkScheme(this, ctx.scheme);

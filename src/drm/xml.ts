@@ -54,6 +54,8 @@ export interface SafeXmlOptions {
   preserveOrder?: boolean;
   /** Element names that are always arrays (non-preserveOrder mode). */
   arrays?: readonly string[];
+  /** Only run the guards and the well-formedness check; return undefined. */
+  validateOnly?: boolean;
 }
 
 /** Decode XML bytes: UTF-8 (with or without BOM) or UTF-16 with a BOM. */
@@ -88,10 +90,16 @@ export function parseXmlSafely(text: string, options: SafeXmlOptions): unknown {
   }
   const depth = maxNesting(text);
   if (depth > maxDepth) throw new KeysmithError(code, `xml: nesting depth ${depth} exceeds the limit of ${maxDepth}`);
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  let valid: ReturnType<typeof XMLValidator.validate>;
+  try {
+    valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  } catch {
+    throw new KeysmithError(code, 'xml: not well-formed');
+  }
   if (valid !== true) {
     throw new KeysmithError(code, `xml: not well-formed: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
   }
+  if (options.validateOnly) return undefined;
   const arrays = new Set(options.arrays ?? []);
   const parser = new XMLParser({
     ignoreAttributes: false,

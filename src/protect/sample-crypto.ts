@@ -10,7 +10,7 @@
 import { KeysmithError } from '../errors.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import type { ContentKey } from '../crypto/values.js';
-import { CbcChain, CencCtr, cbcIv, cbcsRange, checkPattern, nextIv, type CryptDirection, type CryptPattern } from '../crypto/pattern.js';
+import { CbcChain, CbcsCipher, CencCtr, cbcIv, checkPattern, nextIv, type CryptDirection, type CryptPattern } from '../crypto/pattern.js';
 import { createParameterSetState, videoSubsampleLayout, type CodecConfig, type Subsample } from '../media/codecs/index.js';
 
 export type { Subsample } from '../media/codecs/index.js';
@@ -174,7 +174,15 @@ function checkTrack(track: TrackCrypto): SchemeRow {
  * Transform the protected bytes of one sample in place. Returns the CTR
  * blocks used (for the next 16-byte IV); 0 for CBC.
  */
-function transformSample(row: SchemeRow, track: TrackCrypto, sample: Buffer, iv: Uint8Array, subsamples: readonly Subsample[], direction: CryptDirection): number {
+function transformSample(
+  row: SchemeRow,
+  track: TrackCrypto,
+  sample: Buffer,
+  iv: Uint8Array,
+  subsamples: readonly Subsample[],
+  direction: CryptDirection,
+  cbcs?: CbcsCipher,
+): number {
   const ranges: Array<[number, number]> = [];
   if (subsamples.length === 0) {
     ranges.push([0, sample.length]);
@@ -202,8 +210,9 @@ function transformSample(row: SchemeRow, track: TrackCrypto, sample: Buffer, iv:
     for (const [s, e] of ranges) chain.apply(sample.subarray(s, e));
     return 0;
   }
-  const iv16 = cbcIv(iv);
-  for (const [s, e] of ranges) cbcsRange(track.key, iv16, sample.subarray(s, e), pattern, direction);
+  const iv16 = iv.length === 16 ? iv : cbcIv(iv);
+  const cipher = cbcs ?? new CbcsCipher(track.key, direction);
+  for (const [s, e] of ranges) cipher.range(iv16, sample.subarray(s, e), pattern);
   return 0;
 }
 
@@ -219,6 +228,8 @@ export function createSampleEncryptor(track: TrackCrypto, firstIv?: Buffer): { e
   const video = track.codec.kind !== 'audio';
   const state = createParameterSetState(track.codec);
   const mode = { sliceHeaderClear: row.sliceHeaderClear, protectedMultipleOf16: row.protectedMultipleOf16 };
+  // cbcs: one cipher for the whole track (CbcsCipher restarts it per range)
+  const cbcs = row.cipher === 'cbc' && !row.cbcChainAcrossSubsamples ? new CbcsCipher(track.key, 'encrypt') : undefined;
   let iv: Buffer | undefined;
   if (track.ivSize !== 0) {
     iv = Buffer.from(firstIv ?? track.firstIv ?? systemRandom.bytes(track.ivSize));
@@ -228,7 +239,7 @@ export function createSampleEncryptor(track: TrackCrypto, firstIv?: Buffer): { e
     encrypt(sample: Buffer): SampleEncryption {
       const subsamples = video ? videoSubsampleLayout(track.codec, sample, mode, state) : [];
       const used = iv ?? track.constantIv!;
-      const blocks = transformSample(row, track, sample, used, subsamples, 'encrypt');
+      const blocks = transformSample(row, track, sample, used, subsamples, 'encrypt', cbcs);
       if (!iv) return { iv: Buffer.alloc(0), subsamples };
       const out = iv;
       iv = nextIv(iv, row.cipher === 'ctr' ? blocks : 1);

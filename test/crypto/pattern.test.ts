@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { aesCbcDecrypt, aesCbcEncrypt, aesCtr, aesEcbEncryptBlock } from '../../src/crypto/aes.js';
-import { CbcChain, CencCtr, cbcIv, cbcsRange, checkPattern, nextIv, patternRuns } from '../../src/crypto/pattern.js';
+import { CbcChain, CbcsCipher, CencCtr, cbcIv, cbcsRange, checkPattern, nextIv, patternRuns } from '../../src/crypto/pattern.js';
 import { seededRandom } from '../../src/crypto/random.js';
 
 const v = JSON.parse(readFileSync(new URL('../vectors/nist-aes.json', import.meta.url), 'utf8')) as {
@@ -139,4 +139,24 @@ test('CencCtr.applyPattern (cens): the keystream covers only the encrypted block
   ks.copy(expected, 0, 0, 16);
   ks.copy(expected, 160, 16, 32);
   assert.deepEqual(got, expected);
+});
+
+test('CbcsCipher reused across ranges and IVs restarts exactly like a fresh CBC per range (encrypt and decrypt)', () => {
+  const enc = new CbcsCipher(key, 'encrypt');
+  const dec = new CbcsCipher(key, 'decrypt');
+  for (let i = 0; i < 12; i++) {
+    const iv = rnd.bytes(16);
+    const pattern = [{ crypt: 1, skip: 9 }, { crypt: 0, skip: 0 }, { crypt: 2, skip: 1 }][i % 3]!;
+    const plain = rnd.bytes(16 + ((i * 97) % 700));
+    const got = Buffer.from(plain);
+    enc.range(iv, got, pattern);
+    const runs = patternRuns(plain.length, pattern);
+    const ct = aesCbcEncrypt(key, iv, Buffer.concat(runs.map(([s, e]) => plain.subarray(s, e))), { padding: false });
+    const expected = Buffer.from(plain);
+    let o = 0;
+    for (const [s, e] of runs) o += ct.copy(expected, s, o, o + (e - s));
+    assert.deepEqual(got, expected, `range ${i}`);
+    dec.range(iv, got, pattern);
+    assert.deepEqual(got, plain, `range ${i} decrypt`);
+  }
 });

@@ -222,15 +222,15 @@ function decRefPicMarking(r: BitReader, idr: boolean): void {
 
 /**
  * Escaped byte length of slice_header() (§7.3.3) of a coded slice NAL
- * (types 1 and 5), counted after the NAL header, rounded up to whole bytes;
+ * (types 1 and 5) at data[start..end), counted after the NAL header, rounded up to whole bytes;
  * with CABAC, cabac_alignment_one_bit (§7.3.4) fills that last byte, so the
  * result is exactly where slice_data() starts.
  */
-export function avcSliceHeaderSize(nal: Uint8Array, sets: AvcParameterSets, end = nal.length): number {
-  const nalRefIdc = (nal[0]! >> 5) & 3;
-  const nalType = nal[0]! & 0x1f;
+export function avcSliceHeaderSize(data: Uint8Array, sets: AvcParameterSets, start = 0, end = data.length): number {
+  const nalRefIdc = (data[start]! >> 5) & 3;
+  const nalType = data[start]! & 0x1f;
   const idr = nalType === AVC_NAL.IDR;
-  const r = new BitReader(nal, 1, end);
+  const r = new BitReader(data, start + 1, end);
   r.ue(); // first_mb_in_slice
   const sliceTypeRaw = r.ueMax(9, 'h264 slice_type');
   const sliceType = sliceTypeRaw % 5; // 0 P, 1 B, 2 I, 3 SP, 4 SI

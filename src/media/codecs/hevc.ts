@@ -415,13 +415,14 @@ function predWeightTable(r: BitReader, chromaArrayType: number, l0: number, l1: 
 }
 
 /**
- * Escaped byte length of slice_segment_header() §7.3.6.1, counted after the
+ * Escaped byte length of slice_segment_header() §7.3.6.1 of the NAL unit at
+ * data[start..end), counted after the
  * 2-byte NAL header and including byte_alignment(): the offset of
  * slice_segment_data() within the NAL payload.
  */
-export function hevcSliceHeaderSize(nal: Uint8Array, sets: HevcParameterSets, end = nal.length): number {
-  const nalType = (nal[0]! >> 1) & 0x3f;
-  const r = new BitReader(nal, 2, end);
+export function hevcSliceHeaderSize(data: Uint8Array, sets: HevcParameterSets, start = 0, end = data.length): number {
+  const nalType = (data[start]! >> 1) & 0x3f;
+  const r = new BitReader(data, start + 2, end);
   const firstSliceSegmentInPic = r.flag();
   if (nalType >= HEVC_NAL.BLA_W_LP && nalType <= 23) r.flag(); // no_output_of_prior_pics_flag
   const ppsId = r.ueMax(63, 'hevc slice_pic_parameter_set_id');
@@ -598,6 +599,6 @@ export function hevcCodecString(fourcc: string, c: Pick<HevcDecoderConfig, 'prof
   const parts = [fourcc, `${space}${c.profileIdc}`, (reversed >>> 0).toString(16).toUpperCase(), `${c.tier ? 'H' : 'L'}${c.levelIdc}`];
   let last = c.constraintFlags.length;
   while (last > 0 && c.constraintFlags[last - 1] === 0) last--;
-  for (let i = 0; i < last; i++) parts.push(c.constraintFlags[i]!.toString(16).toUpperCase().padStart(2, '0'));
+  for (let i = 0; i < last; i++) parts.push(c.constraintFlags[i]!.toString(16).toUpperCase()); // unpadded, as Shaka Packager writes them
   return parts.join('.');
 }

@@ -10,8 +10,8 @@
  *   header up to the first byte of slice data (§10.4.2 for 'cbcs').
  * - with `protectedMultipleOf16` ('cenc', 'cens', 'cbc1'), the remainder of
  *   each protected range modulo 16 moves into the clear bytes at its front;
- *   without it (cbcs), a range under one block is left clear (it would be
- *   anyway: a trailing partial block is never encrypted).
+ *   without it (cbcs) ranges start right after the slice header, whatever
+ *   their length (the pattern leaves partial blocks clear).
  * - consecutive clear-only NAL units merge into the next subsample's clear
  *   count; clear counts above 65535 split into (65535, 0) entries (senc
  *   BytesOfClearData is 16 bits).
@@ -96,47 +96,52 @@ export function listNalUnits(codec: CodecConfig, sample: Uint8Array, state: Para
     const offset = p + lengthSize;
     if (size < nalHeaderSize) throw codecError('INVALID', `sample: NAL unit of ${size} bytes at offset ${p}`);
     if (offset + size > sample.length) throw codecError('TRUNCATED', `sample: NAL unit of ${size} bytes at offset ${p} runs past the sample end (${sample.length})`);
-    const nal = sample.subarray(offset, offset + size);
+    const end = offset + size;
+    const head = sample[offset]!;
     let type: number;
     let isVcl: boolean;
     let isSlice: boolean;
     let sliceHeaderSize = 0;
     if (hevc) {
       const sets = state.hevc!;
-      if (nal[0]! & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
-      type = (nal[0]! >> 1) & 0x3f;
+      if (head & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
+      type = (head >> 1) & 0x3f;
       isVcl = type < 32;
       isSlice = isHevcSliceType(type);
-      if (isSlice) sliceHeaderSize = hevcSliceHeaderSize(nal, sets);
+      if (isSlice && offset + 1 < end && ((head & 1) << 5 | sample[offset + 1]! >> 3) !== 0) {
+        // nuh_layer_id > 0: multi-layer slice headers (Annex F) are not parsed; refuse rather than leave a layer clear
+        throw codecError('UNSUPPORTED', `hevc: slice with nuh_layer_id > 0 at offset ${p} (multi-layer HEVC)`);
+      }
+      if (isSlice) sliceHeaderSize = hevcSliceHeaderSize(sample, sets, offset, end);
       else if (type === HEVC_NAL.SPS) {
-        const s = parseHevcSps(nal);
+        const s = parseHevcSps(sample.subarray(offset, end));
         sets.sps.set(s.id, s);
       } else if (type === HEVC_NAL.PPS) {
-        const s = parseHevcPps(nal);
+        const s = parseHevcPps(sample.subarray(offset, end));
         sets.pps.set(s.id, s);
       } else if (type === HEVC_NAL.VPS) {
-        const s = parseHevcVps(nal);
+        const s = parseHevcVps(sample.subarray(offset, end));
         sets.vps.set(s.id, s);
       }
     } else {
       const sets = state.avc!;
-      if (nal[0]! & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
-      type = nal[0]! & 0x1f;
+      if (head & 0x80) throw codecError('INVALID', `sample: NAL unit at offset ${p} has forbidden_zero_bit set`);
+      type = head & 0x1f;
       isVcl = type >= 1 && type <= 5;
       // Data partitions B/C (3, 4) carry no slice header and partition A is
       // followed by them: all three stay clear, like SEI.
       isSlice = type === AVC_NAL.SLICE || type === AVC_NAL.IDR;
-      if (isSlice) sliceHeaderSize = avcSliceHeaderSize(nal, sets);
+      if (isSlice) sliceHeaderSize = avcSliceHeaderSize(sample, sets, offset, end);
       else if (type === AVC_NAL.SPS) {
-        const s = parseAvcSps(nal);
+        const s = parseAvcSps(sample.subarray(offset, end));
         sets.sps.set(s.id, s);
       } else if (type === AVC_NAL.PPS) {
-        const s = parseAvcPps(nal);
+        const s = parseAvcPps(sample.subarray(offset, end));
         sets.pps.set(s.id, s);
       }
     }
     out.push({ offset, size, type, isVcl, isSlice, nalHeaderSize, sliceHeaderSize });
-    p = offset + size;
+    p = end;
   }
   return out;
 }
@@ -189,9 +194,10 @@ export class SubsampleBuilder {
 export function videoSubsampleLayout(codec: CodecConfig, sample: Uint8Array, mode: SubsampleMode, state?: ParameterSetState): Subsample[] {
   if (codec.kind === 'audio') return [];
   const lengthSize = codec.nalLengthSize;
-  // A protected range shorter than a block is never encrypted by a CBC
-  // pattern (partial blocks stay clear), so it is written as clear.
-  const b = new SubsampleBuilder(mode.protectedMultipleOf16, mode.protectedMultipleOf16 ? 1 : 16);
+  // Without 16-byte trimming (cbcs), a protected range shorter than a block
+  // is still written as protected, as Shaka Packager does; the cipher leaves
+  // it clear (a partial block is never encrypted).
+  const b = new SubsampleBuilder(mode.protectedMultipleOf16);
   for (const nal of listNalUnits(codec, sample, state)) {
     const total = lengthSize + nal.size;
     if (!nal.isSlice) {

@@ -22,6 +22,8 @@ export const DASH_MANIFEST = 'manifest.mpd';
 export const HLS_MANIFEST = 'master.m3u8';
 export const KEYS_FILE = 'keys.json';
 export const HLS_KEY_FILE = 'key.bin';
+/** Segments produced concurrently (bounded memory: a few segments). */
+const SEGMENTS_IN_FLIGHT = 4;
 
 export interface PackageOptions {
   inputs: readonly string[];
@@ -145,7 +147,6 @@ export async function packagePresentation(options: PackageOptions): Promise<Pack
   const files: PackagedFile[] = [];
   const write = async (rel: string, data: Buffer | string, mode0600 = false): Promise<void> => {
     const path = join(temp, rel);
-    await fs.mkdir(dirname(path), { recursive: true });
     await fs.writeFile(path, data, mode0600 ? { mode: 0o600 } : {});
     if (mode0600) await fs.chmod(path, 0o600);
     files.push({ path: rel, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length });
@@ -163,20 +164,32 @@ export async function packagePresentation(options: PackageOptions): Promise<Pack
     try {
       const total = ladder.renditions.reduce((a, r) => a + r.segments.length + 1, 0);
       let done = 0;
-      renditions = [];
+      const sizes = new Map<string, number[]>();
+      const initSizes = new Map<string, number>();
+      const jobs: { id: string; index: number }[] = [];
       for (const r of ladder.renditions) {
+        await fs.mkdir(join(temp, r.id));
         const init = ladder.initSegment(r.id);
         await write(`${r.id}/init.mp4`, init);
+        initSizes.set(r.id, init.length);
+        sizes.set(r.id, []);
         options.progress?.(++done, total);
-        const sizes: number[] = [];
-        for (let i = 0; i < r.segments.length; i++) {
-          const seg = await ladder.mediaSegment(r.id, i);
-          await write(`${r.id}/${i + 1}.m4s`, seg);
-          sizes.push(seg.length);
+        for (let i = 0; i < r.segments.length; i++) jobs.push({ id: r.id, index: i });
+      }
+      // A few segments in flight: reading, encrypting and writing overlap
+      // (every segment is independent, the engine reads by position).
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < jobs.length) {
+          const job = jobs[next++]!;
+          const seg = await ladder.mediaSegment(job.id, job.index);
+          await write(`${job.id}/${job.index + 1}.m4s`, seg);
+          sizes.get(job.id)![job.index] = seg.length;
           options.progress?.(++done, total);
         }
-        renditions.push(toRendition(r, sizes, init.length));
-      }
+      };
+      await Promise.all(Array.from({ length: SEGMENTS_IN_FLIGHT }, worker));
+      renditions = ladder.renditions.map((r) => toRendition(r, sizes.get(r.id)!, initSizes.get(r.id)!));
     } finally {
       await ladder.close();
     }
@@ -230,7 +243,7 @@ export async function packagePresentation(options: PackageOptions): Promise<Pack
       output,
       mode: options.mode,
       duration: ladder.duration,
-      files,
+      files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       renditions: renditions.map((r) => {
         const lr = ladder.renditions.find((x) => x.id === r.id)!;
         return {

@@ -49,9 +49,9 @@ function tools(t: Parameters<typeof requireTool>[0]): boolean {
 }
 
 for (const scheme of ['cenc', 'cbcs'] as const) {
-  test(`shaka-player plays our DASH ${scheme} ladder with ClearKey past 3 s, showing the source's picture; not with a wrong key`, async (t) => {
+  test(`shaka-player plays our DASH ${scheme} ladder with ClearKey past 3 s, showing the source's picture; hls.js the HLS over the same segments; not with a wrong key`, async (t) => {
     if (!tools(t)) return;
-    await pack(`dash-${scheme}`, ['--dash', '--encryption', scheme, '--key', `${KID}:${KEY}`, '--drm', 'clearkey,widevine,playready']);
+    await pack(`dash-${scheme}`, ['--dash', '--hls', '--encryption', scheme, '--key', `${KID}:${KEY}`, '--drm', 'clearkey,widevine,playready']);
     const b = await browser.get();
     const url = `/dash-${scheme}/manifest.mpd`;
     const reference = sourceThumbnail(mediaFixture('ladder-480'), 2.02);
@@ -67,6 +67,12 @@ for (const scheme of ['cenc', 'cbcs'] as const) {
     const wrong = await b.play(server, { player: 'shaka', url, licenseUrl: '/license-wrong', timeoutMs: 8000, thumbnailAt: 2.02 });
     const far = wrong.thumbnail ? thumbnailSimilarity(wrong.thumbnail, reference) : 0;
     assert.ok(!wrong.played || far < SAME_PICTURE - 0.1, `a wrong key must not play the picture (similarity ${far.toFixed(3)})`);
+
+    // HLS (SAMPLE-AES${scheme === 'cenc' ? '-CTR' : ''}, KEYFORMAT org.w3.clearkey) over the same segment files.
+    const hls = await b.play(server, { player: 'hls', url: `/dash-${scheme}/master.m3u8`, licenseUrl: '/license', thumbnailAt: 2.02 });
+    assert.ok(hls.played, `hls.js: ${JSON.stringify({ errors: hls.errors, console: hls.console.slice(-5) })}`);
+    const hsim = thumbnailSimilarity(hls.thumbnail ?? [], reference);
+    assert.ok(hsim > SAME_PICTURE, `hls.js shows the source's picture (similarity ${hsim.toFixed(3)})`);
   });
 }
 

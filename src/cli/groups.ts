@@ -41,6 +41,11 @@ export const GROUPS: readonly GroupRow[] = [
     summaries: { package: 'package MP4 renditions into DASH and HLS (cenc, cbcs, AES-128 or clear)' },
     load: () => import('./commands/package.js'),
   },
+  {
+    commands: ['token'],
+    summaries: { token: 'test tokens: keygen, issue, verify and inspect JWT/SWT' },
+    load: () => import('./commands/token.js'),
+  },
 ];
 
 export function groupFor(command: string): GroupRow | undefined {

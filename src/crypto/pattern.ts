@@ -110,18 +110,20 @@ function scatter(view: Buffer, p: Plan, data: Buffer): void {
   }
 }
 
-const TWO64 = 1n << 64n;
+/** Add `n` (< 2^53) to the big-endian 64-bit integer at b[off..off+8), wrapping at 2^64. */
+function add64(b: Buffer, off: number, n: number): void {
+  const lo = b.readUInt32BE(off + 4) + (n % 0x100000000);
+  const hi = b.readUInt32BE(off) + Math.floor(n / 0x100000000) + Math.floor(lo / 0x100000000);
+  b.writeUInt32BE(lo % 0x100000000, off + 4);
+  b.writeUInt32BE(hi % 0x100000000, off);
+}
 
 /** The next sample's IV: 8-byte IVs + 1; 16-byte IVs + blocks used (low 64 bits, wrapping). §9.3 */
 export function nextIv(iv: Uint8Array, blocksUsed: number): Buffer {
   const out = Buffer.from(iv);
-  if (iv.length === 8) {
-    out.writeBigUInt64BE((out.readBigUInt64BE(0) + 1n) % TWO64, 0);
-  } else if (iv.length === 16) {
-    out.writeBigUInt64BE((out.readBigUInt64BE(8) + BigInt(blocksUsed)) % TWO64, 8);
-  } else {
-    throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
-  }
+  if (iv.length === 8) add64(out, 0, 1);
+  else if (iv.length === 16) add64(out, 8, blocksUsed);
+  else throw new KeysmithError('ERR_CENC_IV', `iv: expected 8 or 16 bytes, got ${iv.length}`);
   return out;
 }
 
@@ -146,9 +148,9 @@ export class CencCtr {
     const block = Buffer.alloc(16);
     Buffer.from(iv).copy(block);
     this.#high = block.subarray(0, 8);
-    const low = block.readBigUInt64BE(8);
-    const blocksLeft = TWO64 - low;
-    this.#untilWrap = blocksLeft > BigInt(Math.floor(Number.MAX_SAFE_INTEGER / AES_BLOCK)) ? Infinity : Number(blocksLeft) * AES_BLOCK;
+    // Blocks before the low 64 bits wrap: only near the top is it within reach (< 2^32 blocks).
+    const hi = block.readUInt32BE(8);
+    this.#untilWrap = hi === 0xffffffff ? (0x100000000 - block.readUInt32BE(12)) * AES_BLOCK : Infinity;
     this.#cipher = createCipheriv(aesCipherName(this.#key.length, 'ctr'), this.#key, block);
   }
 

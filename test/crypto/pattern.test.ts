@@ -56,6 +56,8 @@ test('nextIv: 8-byte IVs +1 with a 64-bit wrap; 16-byte IVs + blocks on the low 
   assert.equal(nextIv(hex('ffffffffffffffff'), 1).toString('hex'), '0000000000000000');
   assert.equal(nextIv(hex('11111111111111110000000000000010'), 7).toString('hex'), '11111111111111110000000000000017');
   assert.equal(nextIv(hex('1111111111111111fffffffffffffffe'), 3).toString('hex'), '11111111111111110000000000000001');
+  assert.equal(nextIv(hex('00000000ffffffff'), 1).toString('hex'), '0000000100000000');
+  assert.equal(nextIv(hex('aaaaaaaaaaaaaaaa00000000fffffff0'), 0x1_0000_0010).toString('hex'), 'aaaaaaaaaaaaaaaa0000000200000000');
   assert.throws(() => nextIv(Buffer.alloc(12), 1), { code: 'ERR_CENC_IV' });
 });
 

@@ -27,6 +27,10 @@ const H264_VARIANTS: Record<string, string[]> = {
 const HEVC_VARIANTS: Record<string, string[]> = {
   'Main, B-frames, 3 slices, WPP entry points': ['-c:v', 'libx265', '-x265-params', 'log-level=error:bframes=3:slices=3:wpp=1:keyint=12:weightp=1:weightb=1'],
   'Main, open GOP, no WPP': ['-c:v', 'libx265', '-x265-params', 'log-level=error:bframes=4:b-pyramid=1:open-gop=1:keyint=16:wpp=0:ref=4'],
+  'Main 10, scaling lists, deep B-pyramid, deblocking offsets, no SAO': [
+    '-c:v', 'libx265', '-pix_fmt', 'yuv420p10le',
+    '-x265-params', 'log-level=error:bframes=6:b-pyramid=1:ref=5:keyint=40:scaling-list=default:deblock=1,1:slices=2:no-sao=1',
+  ],
 };
 
 function check(t: import('node:test').TestContext, format: 'h264' | 'hevc', args: string[]): void {

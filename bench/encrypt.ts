@@ -48,6 +48,8 @@ function makeInput(): string {
 
 interface Run {
   seconds: number;
+  /** user + system CPU seconds (steadier than wall time on a shared machine). */
+  cpu: number;
   rssMb: number;
 }
 
@@ -58,7 +60,9 @@ function timed(cmd: string, args: string[]): Run {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.split('\n').slice(-15).join('\n')}`);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { seconds, rssMb: m ? Number(m[1]) / 1024 : NaN };
+  const u = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sy = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  return { seconds, cpu: Number(u?.[1] ?? NaN) + Number(sy?.[1] ?? NaN), rssMb: m ? Number(m[1]) / 1024 : NaN };
 }
 
 function best(runs: Run[]): Run {
@@ -89,8 +93,9 @@ for (const scheme of ['cenc', 'cbcs'] as const) {
   const b = best(theirs);
   const ratio = a.seconds > 0 ? b.seconds / a.seconds : NaN;
   rows.push(
-    `${scheme}: keysmith ${(mb / a.seconds).toFixed(1)} MB/s (${a.seconds.toFixed(2)} s, peak RSS ${a.rssMb.toFixed(0)} MB) | ` +
-      `shaka-packager ${(mb / b.seconds).toFixed(1)} MB/s (${b.seconds.toFixed(2)} s, peak RSS ${b.rssMb.toFixed(0)} MB) | ratio ${ratio.toFixed(2)}x`,
+    `${scheme}: keysmith ${(mb / a.seconds).toFixed(1)} MB/s (${a.seconds.toFixed(2)} s wall, ${a.cpu.toFixed(2)} s cpu, peak RSS ${a.rssMb.toFixed(0)} MB) | ` +
+      `shaka-packager ${(mb / b.seconds).toFixed(1)} MB/s (${b.seconds.toFixed(2)} s wall, ${b.cpu.toFixed(2)} s cpu, peak RSS ${b.rssMb.toFixed(0)} MB) | ` +
+      `ratio ${ratio.toFixed(2)}x wall, ${(b.cpu / a.cpu).toFixed(2)}x cpu`,
   );
   console.log(rows[rows.length - 1]);
 }

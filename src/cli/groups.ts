@@ -20,6 +20,19 @@ export const GROUPS: readonly GroupRow[] = [
     load: () => import('./commands/completion.js'),
   },
   {
+    commands: ['keys', 'pssh'],
+    summaries: {
+      keys: 'content keys and KIDs, PlayReady key seeds, CPIX export and import',
+      pssh: 'build and inspect PSSH boxes and DRM headers',
+    },
+    load: () => import('./commands/keys.js'),
+  },
+  {
+    commands: ['token'],
+    summaries: { token: 'test tokens: keygen, issue, verify and inspect JWT/SWT' },
+    load: () => import('./commands/token.js'),
+  },
+  {
     commands: ['encrypt', 'decrypt', 'inspect'],
     summaries: {
       encrypt: 'encrypt an MP4 into a CENC fragmented MP4 (cenc, cbcs)',
@@ -29,22 +42,9 @@ export const GROUPS: readonly GroupRow[] = [
     load: () => import('./commands/media.js'),
   },
   {
-    commands: ['keys', 'pssh'],
-    summaries: {
-      keys: 'content keys and KIDs, PlayReady key seeds, CPIX export and import',
-      pssh: 'build and inspect PSSH boxes and DRM headers',
-    },
-    load: () => import('./commands/keys.js'),
-  },
-  {
     commands: ['package'],
     summaries: { package: 'package MP4 renditions into DASH and HLS (cenc, cbcs, AES-128 or clear)' },
     load: () => import('./commands/package.js'),
-  },
-  {
-    commands: ['token'],
-    summaries: { token: 'test tokens: keygen, issue, verify and inspect JWT/SWT' },
-    load: () => import('./commands/token.js'),
   },
 ];
 

@@ -4,7 +4,7 @@
  */
 import { KeysmithError } from '../errors.js';
 import { child, printable, type Box } from '../media/bmff/index.js';
-import { audioCodecConfig, parseAvcDecoderConfig, parseHevcDecoderConfig, type CodecConfig } from '../media/codecs/index.js';
+import { aacCodecString, audioCodecConfig, parseAvcDecoderConfig, parseHevcDecoderConfig, type CodecConfig } from '../media/codecs/index.js';
 
 const VIDEO: Record<string, { config: string; parse: (payload: Uint8Array, fourcc: string) => CodecConfig }> = {
   avc1: { config: 'avcC', parse: (p) => parseAvcDecoderConfig(p, 'avc1') },
@@ -33,4 +33,20 @@ export function codecConfigOf(entry: Box, fourcc: string, where: string): CodecC
   throw new KeysmithError('ERR_CENC_UNSUPPORTED', `${where}: codec ${printable(fourcc)} cannot be encrypted by keysmith`, {
     hint: `supported: ${supportedCodecs().join(', ')}`,
   });
+}
+
+/**
+ * The RFC 6381 codecs string of a track's clear sample entry (avc1.64001f,
+ * hvc1.1.6.L63.90, mp4a.40.2, ac-3, ec-3 …), for DASH @codecs and HLS CODECS.
+ */
+export function codecStringOf(entry: Box, fourcc: string, where: string): string {
+  if (VIDEO[fourcc]) {
+    const cfg = codecConfigOf(entry, fourcc, where);
+    return cfg.kind === 'audio' ? fourcc : cfg.codecString;
+  }
+  if (fourcc === 'mp4a') {
+    const esds = child(entry, 'esds');
+    if (esds?.raw) return aacCodecString(esds.raw);
+  }
+  return fourcc;
 }

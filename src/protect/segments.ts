@@ -5,12 +5,14 @@
  * per request; `encrypt`/`decrypt` call them for a whole file.
  */
 import { openFileSource, bufferSource, type Box } from '../media/bmff/index.js';
-import { buildInitSegment, buildMediaSegment, buildTrackIndex, planSegments, writeFragmentedMovie, type MovieIndex, type SegmentPlan, type TrackHooks } from '../media/mp4/index.js';
+import { buildInitSegment, buildMediaSegment, buildTrackIndex, writeFragmentedMovie, type MovieIndex, type SegmentPlan, type TrackHooks } from '../media/mp4/index.js';
 import type { ContentKeyEntry } from '../keys/content-keys.js';
 import { encryptionHooks, movieEncryptionHooks, type MovieProtection } from './encryptor.js';
 import { movieDecryptionHooks } from './decryptor.js';
 
-export { planSegments, type MovieIndex, type SegmentPlan };
+export { planSegments, segmentTimes, type MovieIndex, type SegmentPlan, type SegmentTime } from '../media/mp4/index.js';
+export { setupProtection, type MovieProtection, type ProtectionOptions, type TrackProtection } from './encryptor.js';
+export { codecStringOf } from './codec-config.js';
 
 /** Index an MP4 file (headers by positional reads; sample bytes stay on disk). Close with `movie.source.close()`. */
 export async function openMovie(path: string): Promise<MovieIndex> {
@@ -76,6 +78,7 @@ export async function writeMediaSegment(movie: MovieIndex, plan: SegmentPlan, tr
 }
 
 export interface WholeFileOptions {
+  /** Receives the output in order; the buffer is reused once the promise resolves (copy it to keep it). */
   write(bytes: Buffer): Promise<void>;
   progress?(done: number, total: number): void;
 }

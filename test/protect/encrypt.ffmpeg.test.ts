@@ -6,6 +6,7 @@
  * input) and HEVC.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runInProcess } from '../helpers/cli.js';
@@ -58,3 +59,21 @@ test('a clear lead leaves the first fragments clear and the rest encrypted; ffmp
   assert.deepEqual(enc.slice(0, 25), plain.slice(0, 25));
   assert.ok(enc.slice(25).every((p, i) => p !== plain[25 + i]));
 });
+
+for (const codec of ['ac3', 'eac3'] as const) {
+  test(`${codec === 'ac3' ? 'AC-3' : 'E-AC-3'} audio: ffmpeg decrypts our cenc and cbcs packets back to the source's`, async (t) => {
+    if (!requireTool(t, 'ffmpeg')) return;
+    const dir = tempDir(t);
+    const src = join(dir, `${codec}.mp4`);
+    const made = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=2', '-ac', '2', '-c:a', codec, '-b:a', '192k', src]);
+    assert.equal(made.status, 0, String(made.stderr));
+    for (const scheme of ['cenc', 'cbcs']) {
+      const out = join(dir, `enc-${scheme}.mp4`);
+      const r = await runInProcess(['encrypt', src, '-o', out, '--scheme', scheme, '--key', PAIR]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(packets(out, 'a', KEY), packets(src, 'a'));
+      const plain = packets(src, 'a');
+      assert.ok(packets(out, 'a').every((p, i) => p !== plain[i]));
+    }
+  });
+}

@@ -46,3 +46,28 @@ test('encrypt writes to stdout with -o - and refuses its own input as output', a
   const same = await runInProcess(['decrypt', src, '-o', src, '--key', PAIR, '--force']);
   assert.equal(same.status, 2);
 });
+
+test('a wrong --iv length for the scheme is a usage error (exit 2)', async (t) => {
+  const dir = tempDir(t);
+  const r = await runInProcess(['encrypt', mediaFixture('aac'), '-o', join(dir, 'x.mp4'), '--scheme', 'cbcs', '--iv', '0011223344556677', '--key', PAIR]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cbcs takes a 16-byte constant IV/);
+  const ok = await runInProcess(['encrypt', mediaFixture('aac'), '-o', join(dir, 'y.mp4'), '--scheme', 'cenc', '--iv', '0011223344556677', '--key', PAIR, '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  const insp = JSON.parse((await runInProcess(['inspect', '--json', join(dir, 'y.mp4')])).stdout);
+  assert.equal(insp.tracks[0].encryption.ivSize, 8);
+});
+
+test('decrypt keeps the input fragments (or re-cuts with --fragment-duration)', async (t) => {
+  const dir = tempDir(t);
+  const enc = join(dir, 'enc.mp4');
+  assert.equal((await runInProcess(['encrypt', mediaFixture('h264-aac'), '-o', enc, '--key', PAIR, '--fragment-duration', '1'])).status, 0);
+  const kept = join(dir, 'kept.mp4');
+  const recut = join(dir, 'recut.mp4');
+  assert.equal((await runInProcess(['decrypt', enc, '-o', kept, '--key', PAIR])).status, 0);
+  assert.equal((await runInProcess(['decrypt', enc, '-o', recut, '--key', PAIR, '--fragment-duration', '2'])).status, 0);
+  const frags = async (f: string) => JSON.parse((await runInProcess(['inspect', '--json', f])).stdout).fragments as number;
+  assert.equal(await frags(enc), 8);
+  assert.equal(await frags(kept), 8);
+  assert.equal(await frags(recut), 4);
+});

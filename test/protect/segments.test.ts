@@ -9,7 +9,7 @@ import { seededRandom } from '../../src/crypto/random.js';
 import { parseKeyPair } from '../../src/keys/content-keys.js';
 import { parseBoxes } from '../../src/media/bmff/index.js';
 import { setupProtection } from '../../src/protect/encryptor.js';
-import { encryptMovie, openMovie, planSegments, writeInitSegment, writeMediaSegment } from '../../src/protect/segments.js';
+import { codecStringOf, encryptMovie, openMovie, planSegments, segmentTimes, writeInitSegment, writeMediaSegment } from '../../src/protect/segments.js';
 import { mediaFixture } from '../fixtures/media.js';
 import { PAIR } from './media-helpers.js';
 
@@ -42,7 +42,7 @@ test('each encrypted segment made alone equals its bytes in the whole file', asy
       const protection = setupProtection(movie, { scheme, keys, random: seededRandom(`segments-${scheme}`) });
       const plan = planSegments(movie, 1);
       const parts: Buffer[] = [];
-      await encryptMovie(movie, plan, protection, { write: async (b) => void parts.push(b) });
+      await encryptMovie(movie, plan, protection, { write: async (b) => void parts.push(Buffer.from(b)) });
       const whole = Buffer.concat(parts);
       let seq = 0;
       let pos = parts[0]!.length;
@@ -94,6 +94,25 @@ test('fragments carry tfhd default-base-is-moof, tfdt v1, trun with data offset,
     for (let i = 1; i < ivs.length; i++) assert.equal(ivs[i]! - ivs[i - 1]!, 1n);
     const first = protection.tracks.get(1)!.firstIv!.readBigUInt64BE(0);
     assert.equal(ivs[0]! - first, BigInt(plan.cuts.get(1)![1]!));
+  } finally {
+    await movie.source.close();
+  }
+});
+
+test('segmentTimes add up to each track, and codec strings come from the sample entries', async () => {
+  const movie = await openMovie(mediaFixture('h264-aac'));
+  try {
+    const plan = planSegments(movie, 2);
+    for (const t of movie.tracks) {
+      const times = segmentTimes(movie, plan, t.id);
+      assert.equal(times.length, plan.segmentCount);
+      assert.equal(times.reduce((n, s) => n + s.duration, 0), t.duration);
+      assert.equal(times.reduce((n, s) => n + s.samples, 0), t.samples.count);
+      for (let k = 1; k < times.length; k++) assert.equal(times[k]!.start, times[k - 1]!.start + times[k - 1]!.duration);
+    }
+    const [v, a] = movie.tracks;
+    assert.match(codecStringOf(v!.sampleEntry, v!.codec, 'video'), /^avc1\.6400[0-9a-f]{2}$/);
+    assert.equal(codecStringOf(a!.sampleEntry, a!.codec, 'audio'), 'mp4a.40.2');
   } finally {
     await movie.source.close();
   }

@@ -14,13 +14,13 @@ import { Iv } from '../../crypto/values.js';
 import { generateContentKey, parseKeyPair, readKeyFile, writeKeyFile, type ContentKeyEntry } from '../../keys/content-keys.js';
 import { assertWritableTarget, openAtomic } from '../../fsx/atomic.js';
 import { bufferSource, openFileSource, type ByteSource } from '../../media/bmff/index.js';
-import { buildTrackIndex, planSegments, type MovieIndex } from '../../media/mp4/index.js';
+import { buildTrackIndex, planFromFragments, planSegments, type MovieIndex } from '../../media/mp4/index.js';
 import { parseDrmList } from '../../drm/index.js';
 import { setupProtection, ENCRYPT_SCHEMES } from '../../protect/encryptor.js';
 import { requiredKids } from '../../protect/decryptor.js';
 import { decryptMovie, encryptMovie } from '../../protect/segments.js';
 import { inspectMovie, type MovieReport } from '../../protect/inspector.js';
-import type { SchemeName } from '../../protect/sample-crypto.js';
+import { SCHEMES, type SchemeName } from '../../protect/sample-crypto.js';
 import type { Io } from '../io.js';
 
 const MAX_STDIN = 2 * 1024 * 1024 * 1024;
@@ -116,6 +116,10 @@ async function encryptAction(out: Output, opts: Record<string, unknown>, args: s
   let keys = await loadKeys(out.io, opts as { key?: string[]; keys?: string });
   const drm = opts.drm ? parseDrmList(opts.drm as string) : [];
   const iv = opts.iv ? Iv.parse(opts.iv as string).bytes : undefined;
+  const row = SCHEMES[scheme as SchemeName];
+  if (iv && (row.constantIv ? iv.length !== 16 : !row.ivSizes.includes(iv.length as 8 | 16))) {
+    throw usageError(`--iv: ${scheme} takes ${row.constantIv ? 'a 16-byte constant IV (32 hex digits)' : '8 or 16 bytes (16 or 32 hex digits)'}`);
+  }
   const clearLead = opts.clearLead === undefined ? 0 : Number(opts.clearLead);
   if (!Number.isFinite(clearLead) || clearLead < 0) throw usageError(`--clear-lead ${String(opts.clearLead)}: expected seconds >= 0`);
   const duration = fragmentDuration(opts.fragmentDuration as string | undefined);
@@ -181,12 +185,13 @@ async function decryptAction(out: Output, opts: Record<string, unknown>, args: s
   if (!output) throw usageError('no output file', 'add -o clear.mp4 (or -o - for stdout)');
   const keys = await loadKeys(out.io, opts as { key?: string[]; keys?: string });
   if (keys.length === 0) throw usageError('no key given', 'add --key KID:KEY (several allowed) or --keys keys.json');
-  const duration = fragmentDuration(opts.fragmentDuration as string | undefined);
+  const duration = opts.fragmentDuration === undefined ? undefined : fragmentDuration(opts.fragmentDuration as string);
   const source = await openInput(out.io, input);
   try {
     const movie: MovieIndex = await buildTrackIndex(source);
     const needed = requiredKids(movie);
-    const plan = planSegments(movie, duration);
+    // Fragmented input keeps its own fragments unless a duration is asked for.
+    const plan = (duration === undefined ? planFromFragments(movie) : undefined) ?? planSegments(movie, duration ?? 2);
     const r = await produce(out, output, input, Boolean(opts.force), 'decrypting', (write, progress) => decryptMovie(movie, plan, keys, { write, progress }));
     const tracks = movie.tracks.map((t) => ({ id: t.id, kind: t.kind, codec: t.codec, samples: t.samples.count, ...(t.encryption ? { scheme: t.encryption.scheme } : { encrypted: false }) }));
     out.result({ output, fragments: r.fragments, bytes: r.bytes, kids: needed.map((k) => k.uuid), tracks }, () => [
@@ -268,7 +273,7 @@ Examples:
     .option('-o, --output <file>', 'output MP4, or - for stdout')
     .option('--key <KID:KEY>', 'content key (repeat for several KIDs)', collect)
     .option('--keys <file>', 'keys.json with the content keys')
-    .option('--fragment-duration <seconds>', 'fragment duration of the output', '2')
+    .option('--fragment-duration <seconds>', 're-cut the output into fragments of this duration (default: keep the input\'s fragments; 2 s for progressive input)')
     .option('-f, --force', 'overwrite the output')
     .addHelpText(
       'after',

@@ -243,30 +243,46 @@ export function reparseBox(box: Box, ctx: ParseContext): Box {
 
 // ---------------------------------------------------------------- writing
 
+/** A growing byte buffer: fields are written in place (no allocation per integer). */
 class Sink {
-  parts: Buffer[] = [];
+  buf = Buffer.allocUnsafe(256);
   length = 0;
-  push(b: Buffer): void {
-    this.parts.push(b);
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+  push(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
     this.length += b.length;
+  }
+  int(kind: IntKind, v: number): void {
+    const n = INT_SIZE[kind];
+    this.reserve(n);
+    const b = this.buf;
+    const at = this.length;
+    switch (kind) {
+      case 'u8': b.writeUInt8(v, at); break;
+      case 'u16': b.writeUInt16BE(v, at); break;
+      case 'u24': b.writeUIntBE(v, at, 3); break;
+      case 'u32': b.writeUInt32BE(v, at); break;
+      case 'i16': b.writeInt16BE(v, at); break;
+      case 'i32': b.writeInt32BE(v, at); break;
+      case 'u64': b.writeBigUInt64BE(BigInt(v), at); break;
+      case 'i64': b.writeBigInt64BE(BigInt(v), at); break;
+    }
+    this.length += n;
+  }
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
   }
 }
 
 function writeInt(s: Sink, kind: IntKind, value: unknown, name: string): void {
-  const v = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : 0;
   if (value !== undefined && typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`box field ${name}: expected a number`);
-  const b = Buffer.alloc(INT_SIZE[kind]);
-  switch (kind) {
-    case 'u8': b.writeUInt8(v); break;
-    case 'u16': b.writeUInt16BE(v); break;
-    case 'u24': b.writeUIntBE(v, 0, 3); break;
-    case 'u32': b.writeUInt32BE(v); break;
-    case 'i16': b.writeInt16BE(v); break;
-    case 'i32': b.writeInt32BE(v); break;
-    case 'u64': b.writeBigUInt64BE(BigInt(v)); break;
-    case 'i64': b.writeBigInt64BE(BigInt(v)); break;
-  }
-  s.push(b);
+  s.int(kind, typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : 0);
 }
 
 function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record<string, unknown>): void {
@@ -274,7 +290,7 @@ function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record
     if (f.when && !f.when(box, {})) continue;
     switch (f.kind) {
       case 'children':
-        for (const child of box.children ?? []) s.push(writeBox(child));
+        for (const child of box.children ?? []) writeBoxTo(s, child);
         break;
       case 'fourcc': {
         const v = String(source[f.name] ?? '    ');
@@ -324,26 +340,46 @@ export function boxHeader(type: string, payloadSize: number, usertype?: Buffer):
   return h;
 }
 
-/** The payload bytes of a box (everything after the header). */
-export function writeBoxPayload(box: Box): Buffer {
-  const s = new Sink();
+function writePayloadTo(s: Sink, box: Box): void {
   const spec = box.type === 'uuid' ? undefined : BOX_TABLE[box.type];
   if (spec?.full) {
-    const vf = Buffer.alloc(4);
-    vf.writeUInt8(box.version ?? 0, 0);
-    vf.writeUIntBE(box.flags ?? 0, 1, 3);
-    s.push(vf);
+    s.int('u8', box.version ?? 0);
+    s.int('u24', box.flags ?? 0);
   }
   if (box.raw) s.push(box.raw);
   else if (spec) writeFields(s, spec.fields, box, box);
-  return Buffer.concat(s.parts, s.length);
+}
+
+/** Append a whole box: header placeholder, payload, then the size filled in (largesize when needed). */
+function writeBoxTo(s: Sink, box: Box): void {
+  if (Buffer.byteLength(box.type, 'latin1') !== 4) throw new TypeError(`box type must be 4 characters, got '${box.type}'`);
+  const start = s.length;
+  const headerSize = 8 + (box.usertype ? 16 : 0);
+  s.push(boxHeader(box.type, 0, box.usertype));
+  writePayloadTo(s, box);
+  const payload = s.length - start - headerSize;
+  if (headerSize + payload <= 0xffffffff) s.buf.writeUInt32BE(headerSize + payload, start);
+  else {
+    // Rare (> 4 GiB box): rebuild with a largesize header.
+    const body = Buffer.from(s.buf.subarray(start + headerSize, s.length));
+    s.length = start;
+    s.push(boxHeader(box.type, payload, box.usertype));
+    s.push(body);
+  }
+}
+
+/** The payload bytes of a box (everything after the header). */
+export function writeBoxPayload(box: Box): Buffer {
+  const s = new Sink();
+  writePayloadTo(s, box);
+  return Buffer.from(s.bytes());
 }
 
 /** Serialize a box (and its children) to bytes. */
 export function writeBox(box: Box): Buffer {
-  if (Buffer.byteLength(box.type, 'latin1') !== 4) throw new TypeError(`box type must be 4 characters, got '${box.type}'`);
-  const payload = writeBoxPayload(box);
-  return Buffer.concat([boxHeader(box.type, payload.length, box.usertype), payload]);
+  const s = new Sink();
+  writeBoxTo(s, box);
+  return s.buf.length === s.length ? s.buf : Buffer.from(s.bytes());
 }
 
 export function writeBoxes(boxes: readonly Box[]): Buffer {

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { fromSystemError } from '../../errors.js';
+import { KeysmithError, fromSystemError } from '../../errors.js';
 import { parseBoxAt, readBoxHeader, type BoxHeader } from './codec.js';
 import { STREAMED_BOXES } from './boxes.js';
 import { bmffError } from './errors.js';
@@ -20,8 +20,10 @@ export const MAX_TOP_LEVEL_BOXES = 1_000_000;
 /** Random-access bytes: a file (positional reads) or a buffer (tests, fuzz, segments in memory). */
 export interface ByteSource {
   readonly size: number;
-  /** Exactly `length` bytes at `offset`; ERR_BMFF_TRUNCATED past the end. */
+  /** Exactly `length` bytes at `offset`, in a buffer the caller owns (may modify); ERR_BMFF_TRUNCATED past the end. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** The same into `target` (reusable buffers: no allocation per read). */
+  readInto(target: Buffer, offset: number, length: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,13 @@ export function bufferSource(buf: Buffer): ByteSource {
       if (offset < 0 || length < 0 || offset + length > buf.length) {
         throw bmffError('ERR_BMFF_TRUNCATED', `read of ${length} bytes runs past the end of the data (${buf.length} bytes)`, '', offset);
       }
-      return buf.subarray(offset, offset + length);
+      return Buffer.from(buf.subarray(offset, offset + length)); // a copy: callers encrypt in place
+    },
+    async readInto(target, offset, length) {
+      if (offset < 0 || length < 0 || offset + length > buf.length) {
+        throw bmffError('ERR_BMFF_TRUNCATED', `read of ${length} bytes runs past the end of the data (${buf.length} bytes)`, '', offset);
+      }
+      buf.copy(target, 0, offset, offset + length);
     },
     async close() {},
   };
@@ -52,6 +60,17 @@ export async function openFileSource(path: string): Promise<ByteSource> {
   } catch (err) {
     throw fromSystemError(err, path) ?? err;
   }
+  const readInto = async (target: Buffer, offset: number, length: number): Promise<void> => {
+    if (offset < 0 || length < 0 || offset + length > size) {
+      throw bmffError('ERR_BMFF_TRUNCATED', `read of ${length} bytes runs past the end of the file (${size} bytes)`, '', offset);
+    }
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(target, done, length - done, offset + done);
+      if (bytesRead === 0) throw bmffError('ERR_BMFF_TRUNCATED', 'file shrank while reading', '', offset + done);
+      done += bytesRead;
+    }
+  };
   return {
     size,
     async read(offset, length) {
@@ -59,14 +78,10 @@ export async function openFileSource(path: string): Promise<ByteSource> {
         throw bmffError('ERR_BMFF_TRUNCATED', `read of ${length} bytes runs past the end of the file (${size} bytes)`, '', offset);
       }
       const out = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) throw bmffError('ERR_BMFF_TRUNCATED', 'file shrank while reading', '', offset + done);
-        done += bytesRead;
-      }
+      await readInto(out, offset, length);
       return out;
     },
+    readInto,
     close: () => handle.close(),
   };
 }
@@ -79,10 +94,17 @@ export async function readTopLevelHeaders(src: ByteSource): Promise<BoxHeader[]>
     if (out.length >= MAX_TOP_LEVEL_BOXES) throw bmffError('ERR_BMFF_COUNT', `more than ${MAX_TOP_LEVEL_BOXES} top-level boxes`, '', pos);
     const want = Math.min(32, src.size - pos);
     const head = await src.read(pos, want);
-    const h = readBoxHeader(head, 0, want, pos, '', src.size);
+    const hint = pos === 0 ? 'is this an MP4 (ISO-BMFF) file?' : 'the file is damaged or was cut short';
+    let h: BoxHeader;
+    try {
+      h = readBoxHeader(head, 0, want, pos, '', src.size);
+    } catch (err) {
+      if (err instanceof KeysmithError && err.hint === undefined) throw new KeysmithError(err.code, err.message, { hint, ...(err.details ? { details: err.details } : {}) });
+      throw err;
+    }
     // The header reader sees only `want` bytes: check the real extent against the file.
     if (pos + h.size > src.size) {
-      throw bmffError('ERR_BMFF_TRUNCATED', `box size ${h.size} runs past the end of the file (${src.size - pos} bytes left)`, h.type, pos);
+      throw bmffError('ERR_BMFF_TRUNCATED', `box size ${h.size} runs past the end of the file (${src.size - pos} bytes left)`, h.type, pos, hint);
     }
     out.push(h);
     pos += h.size;

@@ -64,6 +64,56 @@ export function planSegments(movie: MovieIndex, fragmentDuration: number): Segme
   return { fragmentDuration, segmentCount, referenceTrackId: ref.id, cuts, startTimes };
 }
 
+export interface SegmentTime {
+  /** Decode time of the segment's first sample, in the track timescale (tfdt). */
+  start: number;
+  /** Sum of the segment's sample durations, in the track timescale. */
+  duration: number;
+  /** Sample count (0: the track has no samples in this segment). */
+  samples: number;
+}
+
+/** Per-segment times of one track (for DASH SegmentTimeline, HLS EXTINF). */
+export function segmentTimes(movie: MovieIndex, plan: SegmentPlan, trackId: number): SegmentTime[] {
+  const track = movie.tracks.find((t) => t.id === trackId);
+  const cuts = plan.cuts.get(trackId);
+  if (!track || !cuts) throw new TypeError(`no track ${trackId} in the plan`);
+  const out: SegmentTime[] = [];
+  for (let k = 0; k < plan.segmentCount; k++) {
+    const a = cuts[k]!;
+    const b = cuts[k + 1]!;
+    let duration = 0;
+    for (let i = a; i < b; i++) duration += track.samples.durations[i]!;
+    out.push({ start: track.samples.dts[a] ?? track.samples.dts[a - 1] ?? 0, duration, samples: b - a });
+  }
+  return out;
+}
+
+/**
+ * The input's own fragmentation, for fragmented input: segment k holds each
+ * track's samples of input moof k (a faithful re-write, e.g. after decrypt).
+ * Undefined for progressive input.
+ */
+export function planFromFragments(movie: MovieIndex): SegmentPlan | undefined {
+  if (movie.fragments === 0) return undefined;
+  const cuts = new Map<number, number[]>();
+  const lead = movie.tracks.some((t) => (movie.fragmentStarts.get(t.id)?.[0] ?? 0) > 0);
+  for (const t of movie.tracks) {
+    const starts = movie.fragmentStarts.get(t.id) ?? [];
+    cuts.set(t.id, [...(lead ? [0] : []), ...starts, t.samples.count]);
+  }
+  const ref = movie.tracks.find((t) => t.kind === 'video') ?? movie.tracks[0];
+  const refCuts = ref ? cuts.get(ref.id)! : [];
+  const segmentCount = movie.fragments + (lead ? 1 : 0);
+  return {
+    fragmentDuration: 0,
+    segmentCount,
+    referenceTrackId: ref?.id ?? 0,
+    cuts,
+    startTimes: refCuts.slice(0, segmentCount).map((i) => (ref!.samples.dts[i] ?? 0) / ref!.timescale),
+  };
+}
+
 /** What a track's protection (or unprotection) changes. Implemented in src/protect. */
 export interface TrackHooks {
   /** The sample entries the init segment carries (e.g. avc1 → [encv with sinf, clear avc1 for a clear lead]). */
@@ -189,6 +239,8 @@ export interface MediaSegmentOptions {
   sequenceNumber?: number;
   /** Prefix an styp box (separate segment files). */
   styp?: boolean;
+  /** Where sample bytes are read from (default movie.source); see `segmentWindow`. */
+  source?: ByteSource;
 }
 
 /**
@@ -212,7 +264,7 @@ export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPla
   const b = cuts[segmentNumber + 1]!;
   if (b <= a) return undefined;
   const s = track.samples;
-  const data = await readSamples(movie.source, track, a, b);
+  const data = await readSamples(options.source ?? movie.source, track, a, b);
   const extras = options.hooks?.fragment?.(a, data);
   let anyCto = false;
   const samples: Record<string, number>[] = [];
@@ -254,6 +306,50 @@ export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPla
   return [...styp, moof, mdatHead, ...contiguous(data)];
 }
 
+/**
+ * A ByteSource that serves reads inside [start, start + bytes.length) from
+ * one preloaded buffer (a whole interleaved segment read at once) and
+ * everything else from `base`.
+ */
+export function windowSource(base: ByteSource, start: number, bytes: Buffer): ByteSource {
+  return {
+    size: base.size,
+    read(offset, length) {
+      if (offset >= start && offset + length <= start + bytes.length) return Promise.resolve(bytes.subarray(offset - start, offset - start + length));
+      return base.read(offset, length);
+    },
+    readInto(target, offset, length) {
+      if (offset >= start && offset + length <= start + bytes.length) {
+        bytes.copy(target, 0, offset - start, offset - start + length);
+        return Promise.resolve();
+      }
+      return base.readInto(target, offset, length);
+    },
+    close: async () => {},
+  };
+}
+
+/** The byte span all tracks' samples of one segment cover (undefined when empty or too large to preload). */
+export function segmentSpan(movie: MovieIndex, plan: SegmentPlan, segmentNumber: number, ids: readonly number[], maxBytes = 64 * 1024 * 1024): { start: number; end: number } | undefined {
+  let start = Infinity;
+  let end = -Infinity;
+  let useful = 0;
+  for (const id of ids) {
+    const t = movie.tracks.find((x) => x.id === id);
+    const cuts = plan.cuts.get(id);
+    if (!t || !cuts) continue;
+    for (let i = cuts[segmentNumber]!; i < cuts[segmentNumber + 1]!; i++) {
+      const o = t.samples.offsets[i]!;
+      const e = o + t.samples.sizes[i]!;
+      if (o < start) start = o;
+      if (e > end) end = e;
+      useful += t.samples.sizes[i]!;
+    }
+  }
+  if (!(end > start) || end - start > maxBytes || end - start > 2 * useful + 1024 * 1024) return undefined;
+  return { start, end };
+}
+
 /** Merge sample views that sit back to back in one read buffer into single views. */
 function contiguous(data: Buffer[]): Buffer[] {
   const out: Buffer[] = [];
@@ -270,7 +366,7 @@ export interface FragmentedWriteOptions {
   hooks?: ReadonlyMap<number, TrackHooks>;
   moovBoxes?: readonly Box[];
   trackIds?: readonly number[];
-  /** Called with each piece of output in order (init, then fragments). */
+  /** Called with each piece of output in order (init, then fragments). The buffer is reused after the promise resolves: copy it to keep it. */
   write(bytes: Buffer): Promise<void>;
   /** Progress: called after each segment with (done, total). */
   progress?(done: number, total: number): void;
@@ -291,13 +387,46 @@ export async function writeFragmentedMovie(movie: MovieIndex, plan: SegmentPlan,
     }
   }
   // Read ahead: the next fragments are read (and transformed) while the current one is written.
+  // All tracks of a segment are read with one read of the span they share (progressive files interleave them).
   const LOOKAHEAD = 3;
   const inflight: Promise<Buffer[] | undefined>[] = [];
+  // Window buffers are pooled: allocating ~2 MB per segment keeps the GC busy.
+  const pool: Buffer[] = [];
+  const windows = new Map<number, { source: Promise<ByteSource>; buffer?: Buffer; left: number }>();
+  for (const j of jobs) {
+    const w = windows.get(j.k);
+    if (w) w.left++;
+    else windows.set(j.k, { source: Promise.resolve(movie.source), left: 1 });
+  }
+  const opened = new Set<number>();
+  const windowFor = (k: number): Promise<ByteSource> => {
+    const w = windows.get(k)!;
+    if (!opened.has(k)) {
+      opened.add(k);
+      const span = segmentSpan(movie, plan, k, ids);
+      if (span) {
+        const len = span.end - span.start;
+        const i = pool.findIndex((b) => b.length >= len);
+        const buffer = i >= 0 ? pool.splice(i, 1)[0]! : Buffer.allocUnsafe(Math.max(len, 4 * 1024 * 1024));
+        w.buffer = buffer;
+        w.source = movie.source.readInto(buffer, span.start, len).then(() => windowSource(movie.source, span.start, buffer.subarray(0, len)));
+      }
+    }
+    return w.source;
+  };
+  const release = (k: number): void => {
+    const w = windows.get(k)!;
+    if (--w.left === 0) {
+      if (w.buffer) pool.push(w.buffer);
+      windows.delete(k);
+    }
+  };
+  let out = Buffer.allocUnsafe(0);
   let next = 0;
   const start = (): void => {
     const j = jobs[next++]!;
     const hooks = options.hooks?.get(j.id);
-    const p = buildMediaSegmentParts(movie, plan, j.id, j.k, { sequenceNumber: j.seq, ...(hooks ? { hooks } : {}) });
+    const p = windowFor(j.k).then((source) => buildMediaSegmentParts(movie, plan, j.id, j.k, { sequenceNumber: j.seq, source, ...(hooks ? { hooks } : {}) }));
     p.catch(() => undefined); // surfaced when awaited in order
     inflight.push(p);
   };
@@ -305,11 +434,16 @@ export async function writeFragmentedMovie(movie: MovieIndex, plan: SegmentPlan,
   try {
     for (let i = 0; i < jobs.length; i++) {
       while (next < jobs.length && inflight.length < LOOKAHEAD) start();
+      // One write per fragment from a reused buffer: sample runs of interleaved input are small,
+      // a copy is cheaper than many writes.
       const parts = (await inflight.shift())!;
-      for (const part of parts) {
-        bytes += part.length;
-        await options.write(part);
-      }
+      const total = parts.reduce((n, b) => n + b.length, 0);
+      if (out.length < total) out = Buffer.allocUnsafe(Math.ceil(total * 1.25));
+      let at = 0;
+      for (const part of parts) at += part.copy(out, at);
+      bytes += total;
+      await options.write(out.subarray(0, total));
+      release(jobs[i]!.k);
       seq++;
       const j = jobs[i]!;
       if (i + 1 === jobs.length || jobs[i + 1]!.k !== j.k) options.progress?.(j.k + 1, plan.segmentCount);

@@ -71,6 +71,8 @@ export interface MovieIndex {
   layout: BoxHeader[];
   /** pssh boxes found in moov and moofs (raw). */
   pssh: Box[];
+  /** Fragmented input: per track, its sample count before each moof (the input's own fragment cuts). */
+  fragmentStarts: Map<number, number[]>;
 }
 
 const HANDLER_KIND: Record<string, TrackKind> = { vide: 'video', soun: 'audio' };
@@ -286,9 +288,11 @@ export async function buildTrackIndex(source: ByteSource): Promise<MovieIndex> {
   let fragments = 0;
   const nextDts = new Map<number, number>();
   for (const t of tracks) nextDts.set(t.id, t.samples.count ? t.samples.dts[t.samples.count - 1]! + t.samples.durations[t.samples.count - 1]! : 0);
+  const fragmentStarts = new Map<number, number[]>(tracks.map((t) => [t.id, []]));
   for (const h of layout) {
     if (h.type !== 'moof') continue;
     fragments++;
+    for (const t of tracks) fragmentStarts.get(t.id)!.push(t.samples.count);
     const moof = await loadBox(source, h);
     pssh.push(...children(moof, 'pssh'));
     children(moof, 'traf').forEach((traf, k) => {
@@ -306,7 +310,7 @@ export async function buildTrackIndex(source: ByteSource): Promise<MovieIndex> {
     if (t.samples.aux && t.samples.aux.length < t.samples.count) while (t.samples.aux.length < t.samples.count) t.samples.aux.push(undefined);
     if (fragmented && movieTimescale) movieDuration = Math.max(movieDuration, Math.round((t.duration * movieTimescale) / t.timescale));
   }
-  const index: MovieIndex = { source, moov, timescale: movieTimescale, duration: movieDuration, tracks, fragmented, fragments, layout, pssh };
+  const index: MovieIndex = { source, moov, timescale: movieTimescale, duration: movieDuration, tracks, fragmented, fragments, layout, pssh, fragmentStarts };
   if (ftyp) index.ftyp = ftyp;
   return index;
 }

@@ -20,10 +20,9 @@ import type { ContentKey } from '../crypto/values.js';
 import type { ContentKeyEntry } from '../keys/content-keys.js';
 import type { DrmSystem } from '../drm/index.js';
 import { child, type Box } from '../media/bmff/index.js';
-import { aacCodecString } from '../media/codecs/index.js';
-import { codecConfigOf } from '../protect/codec-config.js';
+import { codecConfigOf, codecStringOf } from '../protect/codec-config.js';
 import { setupProtection, type MovieProtection } from '../protect/encryptor.js';
-import { openMovie, planSegments, writeInitSegment, writeMediaSegment, type MovieIndex, type SegmentPlan } from '../protect/segments.js';
+import { openMovie, planSegments, segmentTimes, writeInitSegment, writeMediaSegment, type MovieIndex, type SegmentPlan } from '../protect/segments.js';
 import type { TrackInfo } from '../media/mp4/index.js';
 import { MODES, type PackageMode } from './modes.js';
 
@@ -113,27 +112,9 @@ function sarOf(entry: Box): string {
   return h > 0 && v > 0 ? `${h}:${v}` : '1:1';
 }
 
-function audioCodecs(track: TrackInfo): string {
-  if (track.codec === 'mp4a') {
-    const esds = child(track.sampleEntry, 'esds');
-    if (esds?.raw) return aacCodecString(esds.raw);
-    return 'mp4a.40.2';
-  }
-  return track.codec;
-}
-
-function segmentsOf(track: TrackInfo, plan: SegmentPlan): LadderRendition['segments'] {
-  const cuts = plan.cuts.get(track.id)!;
-  const out: LadderRendition['segments'] = [];
-  for (let n = 0; n < plan.segmentCount; n++) {
-    const a = cuts[n]!;
-    const b = cuts[n + 1]!;
-    if (b <= a) continue; // no samples there (a short audio tail): no segment
-    let d = 0;
-    for (let i = a; i < b; i++) d += track.samples.durations[i]!;
-    out.push({ start: track.samples.dts[a]!, duration: d, planIndex: n });
-  }
-  return out;
+/** The engine's per-segment times; segments where the track has no samples (a short audio tail) are left out. */
+function segmentsOf(movie: MovieIndex, track: TrackInfo, plan: SegmentPlan): LadderRendition['segments'] {
+  return segmentTimes(movie, plan, track.id).flatMap((t, n) => (t.samples > 0 ? [{ start: t.start, duration: t.duration, planIndex: n }] : []));
 }
 
 /** Add n to a 128-bit big-endian IV. */
@@ -229,12 +210,12 @@ export async function openLadder(inputs: readonly string[], options: LadderOptio
           trackId: t.id,
           timescale: t.timescale,
           codecs: '',
-          segments: segmentsOf(t, plan),
+          segments: segmentsOf(movie, t, plan),
         };
         if (t.kind === 'video') {
           const cfg = codecConfigOf(t.sampleEntry, t.codec, where);
           if (cfg.kind === 'audio') throw fail('ERR_PACKAGE_INPUT', `${where}: not a video codec`);
-          r.codecs = cfg.codecString;
+          r.codecs = codecStringOf(t.sampleEntry, t.codec, where);
           r.width = cfg.width || Number(t.sampleEntry.width ?? 0);
           r.height = cfg.height || Number(t.sampleEntry.height ?? 0);
           const rate = frameRateOf(t);
@@ -242,7 +223,7 @@ export async function openLadder(inputs: readonly string[], options: LadderOptio
           r.sar = sarOf(t.sampleEntry);
           r.id = uniqueId(`video-${r.height}p`, taken);
         } else {
-          r.codecs = audioCodecs(t);
+          r.codecs = codecStringOf(t.sampleEntry, t.codec, where);
           const rate = Number(t.sampleEntry.sampleRate ?? 0) >>> 16; // 16.16 fixed point (§12.2.3)
           if (rate) r.sampleRate = rate;
           const ch = Number(t.sampleEntry.channelCount ?? 0);

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KeysmithError, EXIT_ENVIRONMENT, fromSystemError } from '../errors.js';
+import { holdTempDirectory } from '../fsx/atomic.js';
 import type { RandomSource } from '../crypto/random.js';
 import { formatKeyFile, type ContentKeyEntry } from '../keys/content-keys.js';
 import type { DrmSystem } from '../drm/index.js';
@@ -144,6 +145,7 @@ export async function packagePresentation(options: PackageOptions): Promise<Pack
   const temp = await fs.mkdtemp(join(parent, `.${basename(output)}.partial-`)).catch((err: unknown) => {
     throw fromSystemError(err, parent) ?? err;
   });
+  const release = holdTempDirectory(temp); // Ctrl-C removes it (src/cli/main.ts)
   const files: PackagedFile[] = [];
   const write = async (rel: string, data: Buffer | string, mode0600 = false): Promise<void> => {
     const path = join(temp, rel);
@@ -237,6 +239,7 @@ export async function packagePresentation(options: PackageOptions): Promise<Pack
     }
     await fs.chmod(temp, 0o755); // mkdtemp makes it 0700; the tree is for publishing (key files stay 0600)
     await fs.rename(temp, output);
+    release();
     if (aside) await fs.rm(aside, { recursive: true, force: true });
 
     return {
@@ -270,6 +273,7 @@ export async function packagePresentation(options: PackageOptions): Promise<Pack
     };
   } catch (err) {
     await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    release();
     throw fromSystemError(err) ?? err;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { XMLParser } from 'fast-xml-parser';
+import { checkMpdConformance } from '../helpers/dash-conformance.js';
 import { KeyId, ContentKey } from '../../src/crypto/values.js';
 import { parseDrmList } from '../../src/drm/index.js';
 import {
@@ -39,6 +39,10 @@ function audio(): Rendition {
       { start: 191488, duration: 48128, size: 12_000 },
     ],
   };
+}
+
+function expectations(p: Presentation): { scheme?: string; segments: Record<string, number> } {
+  return { ...(p.protection ? { scheme: p.protection.scheme } : {}), segments: Object.fromEntries(p.renditions.map((r) => [r.id, r.segments.length])) };
 }
 
 function presentation(extra: Partial<Presentation> = {}): Presentation {
@@ -94,79 +98,14 @@ test('the clear MPD, exactly', () => {
   );
 });
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['AdaptationSet', 'Representation', 'ContentProtection', 'S'].includes(name) });
-
-type Node = Record<string, unknown>;
-
-/** The rules a DASH-IF conformance validator checks that our MPDs can break. */
-function checkConformance(mpdText: string, p: Presentation): void {
-  const doc = parser.parse(mpdText) as { MPD: Node };
-  const mpd = doc.MPD;
-  assert.equal(mpd['@xmlns'], 'urn:mpeg:dash:schema:mpd:2011');
-  assert.equal(mpd['@type'], 'static');
-  assert.ok(String(mpd['@profiles']).split(',').includes('urn:mpeg:dash:profile:isoff-live:2011'));
-  assert.ok(mpd['@minBufferTime'], '@minBufferTime is mandatory (§5.3.1.2)');
-  assert.ok(mpd['@mediaPresentationDuration'], 'a static MPD without Period@duration needs @mediaPresentationDuration');
-  const total = Number(/PT(?:(\d+)H)?(?:(\d+)M)?([\d.]+)S/.exec(String(mpd['@mediaPresentationDuration']))!.slice(1).reduce((a, x, i) => a + Number(x ?? 0) * [3600, 60, 1][i]!, 0));
-  // Every namespace prefix used is declared.
-  for (const prefix of new Set([...mpdText.matchAll(/<\/?([a-z]+):/g)].map((m) => m[1]!).concat([...mpdText.matchAll(/ ([a-z]+):[A-Za-z_]+="/g)].map((m) => m[1]!)))) {
-    if (prefix === 'xmlns') continue;
-    assert.ok(mpd[`@xmlns:${prefix}`], `namespace prefix ${prefix} declared`);
-  }
-  const period = mpd.Period as Node;
-  const sets = period.AdaptationSet as Node[];
-  assert.equal(new Set(sets.map((s) => s['@contentType'])).size, sets.length, 'one AdaptationSet per content type');
-  for (const set of sets) {
-    assert.ok(set['@mimeType'], '@mimeType present');
-    assert.equal(set['@segmentAlignment'], 'true');
-    const cps = (set.ContentProtection as Node[] | undefined) ?? [];
-    if (p.protection) {
-      assert.equal(cps[0]!['@schemeIdUri'], 'urn:mpeg:dash:mp4protection:2011', 'mp4protection first (IOP §7.7.2)');
-      assert.equal(cps[0]!['@value'], p.protection.scheme);
-      assert.match(String(cps[0]!['@cenc:default_KID']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      for (const cp of cps.slice(1)) assert.match(String(cp['@schemeIdUri']), /^urn:uuid:[0-9a-f-]{36}$/);
-    } else assert.equal(cps.length, 0);
-    for (const rep of set.Representation as Node[]) {
-      assert.ok(rep['@codecs'], '@codecs present');
-      assert.ok(Number(rep['@bandwidth']) > 0, '@bandwidth present');
-      if (set['@contentType'] === 'video') for (const a of ['@width', '@height', '@frameRate', '@sar']) assert.ok(rep[a], `${a} present`);
-      if (set['@contentType'] === 'audio') {
-        assert.ok(rep['@audioSamplingRate']);
-        assert.ok(rep.AudioChannelConfiguration);
-      }
-      const tpl = rep.SegmentTemplate as Node;
-      assert.match(String(tpl['@media']), /\$Number\$/);
-      const timescale = Number(tpl['@timescale']);
-      assert.ok(Number.isInteger(timescale) && timescale > 0);
-      // The timeline is contiguous and its sum is the presentation duration (± one segment's rounding).
-      let t = 0;
-      let count = 0;
-      let sum = 0;
-      for (const s of (tpl.SegmentTimeline as Node).S as Node[]) {
-        if (s['@t'] !== undefined) {
-          assert.equal(Number(s['@t']), t, 'no gap in the SegmentTimeline');
-        }
-        const d = Number(s['@d']);
-        const r = Number(s['@r'] ?? 0);
-        t += d * (r + 1);
-        sum += d * (r + 1);
-        count += r + 1;
-      }
-      const r = p.renditions.find((x) => x.id === rep['@id'])!;
-      assert.equal(count, r.segments.length, 'one S per segment file');
-      assert.ok(Math.abs(sum / timescale - total) < 0.1, `segments sum to the presentation duration (${sum / timescale} vs ${total})`);
-    }
-  }
-}
-
 test('the clear MPD passes the conformance rules', () => {
-  checkConformance(writeMpd(presentation()), presentation());
+  checkMpdConformance(writeMpd(presentation()), expectations(presentation()));
 });
 
 test('a protected MPD: mp4protection then one descriptor per DRM, the content from the DRM table, namespaces declared', () => {
   const p = presentation({ protection: { scheme: 'cbcs', drm: parseDrmList('clearkey,widevine,playready'), keys: [{ kid, key }], laUrl: 'https://lic.example.com/ck' } });
   const text = writeMpd(p);
-  checkConformance(text, p);
+  checkMpdConformance(text, expectations(p));
   assert.match(text, /xmlns:cenc="urn:mpeg:cenc:2013" xmlns:dashif="https:\/\/dashif.org\/CPS" xmlns:mspr="urn:microsoft:playready"|xmlns:cenc="urn:mpeg:cenc:2013"/);
   assert.match(text, /<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs" cenc:default_KID="10000000-1000-1000-1000-100000000000"\/>/);
   assert.match(text, /<dashif:Laurl Lic_type="EME-1.0">https:\/\/lic.example.com\/ck<\/dashif:Laurl>/);
@@ -246,4 +185,12 @@ test('every EXTINF rounds to at most EXT-X-TARGETDURATION (RFC 8216 §4.3.3.1)',
   v.segments[1]!.duration = 12800 * 2.6; // 2.6 s rounds to 3
   const text = writeMediaPlaylist(presentation(), v);
   assert.match(text, /#EXT-X-TARGETDURATION:3\n/);
+});
+
+test('the conformance check itself fails on broken MPDs (missing @codecs, a timeline gap, an undeclared prefix)', () => {
+  const good = writeMpd(presentation());
+  const exp = expectations(presentation());
+  assert.throws(() => checkMpdConformance(good.replace(' codecs="avc1.64000d"', ''), exp), /@codecs/);
+  assert.throws(() => checkMpdConformance(good.replace('<S d="12800"/>', '<S t="60000" d="12800"/>'), exp), /gap/);
+  assert.throws(() => checkMpdConformance(good.replace('<Period id="0"', '<Period cenc:x="1" id="0"'), exp), /prefix cenc/);
 });

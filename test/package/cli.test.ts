@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { mediaFixture } from '../fixtures/media.js';
 import { runInProcess } from '../helpers/cli.js';
 import { requireTool } from '../helpers/tools.js';
+import { checkMpdConformance } from '../helpers/dash-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keysmith-package-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +56,20 @@ test('--json lists every file, the renditions with measured bitrates and the KID
   const init = readFileSync(join(out, 'video-480p', 'init.mp4'));
   assert.ok(init.includes(Buffer.from('1077efecc0b24d02ace33c1e52e2fb4b', 'hex')));
   assert.ok(init.includes(Buffer.from('encv')));
+  // The real MPD passes the conformance rules; every URI in every manifest exists.
+  checkMpdConformance(mpd, { scheme: 'cenc', segments: Object.fromEntries(doc.renditions.map((x) => [x.id, x.segments])) });
+  for (const m of [...mpd.matchAll(/(?:initialization|media)="([^"]+)"/g)]) {
+    const rendition = doc.renditions.find((x) => m[1]!.startsWith(`${x.id}/`))!;
+    const names = m[1]!.includes('$Number$') ? Array.from({ length: rendition.segments }, (_, i) => m[1]!.replace('$Number$', String(i + 1))) : [m[1]!];
+    for (const n of names) assert.ok(existsSync(join(out, n)), n);
+  }
+  for (const playlist of readdirSync(out).filter((n) => n.endsWith('.m3u8'))) {
+    const text = readFileSync(join(out, playlist), 'utf8');
+    const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(text)?.[1] ?? Infinity);
+    for (const m of text.matchAll(/#EXTINF:([\d.]+),/g)) assert.ok(Math.round(Number(m[1])) <= target, `${playlist}: EXTINF ${m[1]} > target ${target}`);
+    const uris = [...text.split('\n').filter((l) => l && !l.startsWith('#')), ...[...text.matchAll(/#EXT-X-(?:MAP|MEDIA)[^\n]*URI="([^"]+)"/g)].map((x) => x[1]!)];
+    for (const u of uris) assert.ok(existsSync(join(out, u)), `${playlist}: ${u}`);
+  }
   const shown = await runInProcess(['--json', 'package', mediaFixture('h264-aac'), '-o', join(dir, 'show'), '--key', KEY, '--show-keys']);
   assert.deepEqual((JSON.parse(shown.stdout) as { keys: unknown }).keys, [{ kid: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9', key: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' }]);
 });

@@ -133,7 +133,7 @@ async function packageAction(out: Output, opts: PackageFlags, inputs: string[]):
     ...(result.hls ? [`  HLS:  ${result.hls}`] : []),
     ...result.renditions.map(
       (r) =>
-        `  ${r.id}: ${r.codecs}${r.width ? ` ${r.width}x${r.height}` : ''}${r.frameRate ? ` @${r.frameRate}` : ''}${r.sampleRate ? ` ${r.sampleRate} Hz ${r.channels ?? '?'} ch` : ''}, ${r.segments} segments, peak ${Math.round(r.bandwidth / 1000)} kbit/s, average ${Math.round(r.averageBandwidth / 1000)} kbit/s${r.kid ? `, kid ${r.kid}` : ''}`,
+        `  ${r.id}: ${r.codecs}${r.width ? ` ${r.width}x${r.height}` : ''}${r.frameRate ? ` @${r.frameRate}` : ''}${r.sampleRate ? ` ${r.sampleRate} Hz ${r.channels ?? '?'} ch` : ''}, ${r.segments} segment${r.segments === 1 ? "" : "s"}, peak ${Math.round(r.bandwidth / 1000)} kbit/s, average ${Math.round(r.averageBandwidth / 1000)} kbit/s${r.kid ? `, kid ${r.kid}` : ''}`,
     ),
     ...(mode.scheme ? [`  DRM signalled: ${drm.map((d) => d.name).join(', ')} (common-system pssh in every init segment)`] : []),
     ...(result.keysFile ? [`  generated key written to ${result.keysFile} (mode 0600): keep it out of what you publish`] : []),

@@ -93,6 +93,7 @@ const BAD: { name: string; code: RegExp; edit(b: Buffer): Buffer }[] = [
   { name: 'moov size past the end', code: /moov at offset \d+/, edit: (b) => { b.writeUInt32BE(0x7ffffff0, boxAt(b, ['moov'])); return b; } },
   { name: 'zero size inside moov', code: /moov\/\S+ at offset \d+|size/, edit: (b) => { b.writeUInt32BE(0, boxAt(b, ['moov', 'trak'])); return b; } },
   { name: 'sample table outside the file', code: /stbl at offset \d+: sample 1 /, edit: (b) => { const s = boxAt(b, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stco']); b.writeUInt32BE(0x7fff0000, s + 16); return b; } },
+  { name: 'millions of constant-size samples in a small file', code: /stsz at offset \d+: sample count 5000000 exceeds/, edit: (b) => { const s = boxAt(b, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsz']); b.writeUInt32BE(1, s + 12); b.writeUInt32BE(5_000_000, s + 16); return b; } },
   { name: 'absurd sample count', code: /stsz at offset \d+/, edit: (b) => { const s = boxAt(b, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsz']); b.writeUInt32BE(0xfffffff0, s + 16); return b; } },
 ];
 

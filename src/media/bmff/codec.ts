@@ -16,7 +16,7 @@ import { INT_SIZE, type Box, type Field, type IntKind, type ParseContext } from 
 
 export const MAX_DEPTH = 16;
 /** Entries without bytes of their own (e.g. trun with all defaults) are capped at this count. */
-export const MAX_EMPTY_ENTRIES = 1 << 20;
+export const MAX_EMPTY_ENTRIES = 1 << 16;
 
 export interface BoxHeader {
   type: string;

@@ -18,6 +18,18 @@ import { parseSampleEncryption, readTrackEncryption, type SampleAuxInfo, type Tr
 /** Samples one track may hold (bounds memory against hostile tables: ~40 bytes each). */
 export const MAX_SAMPLES_PER_TRACK = 20_000_000;
 
+/** No real sample is this large (an 8K intra frame is a few MB); larger ones are refused before reading. */
+export const MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
+
+/**
+ * The samples a file of `fileSize` bytes can plausibly hold: real samples
+ * are never under a few bytes, so a tiny file cannot claim millions of
+ * (zero-size or constant-size) samples and make the index allocate them.
+ */
+export function sampleLimit(fileSize: number): number {
+  return Math.min(MAX_SAMPLES_PER_TRACK, Math.max(100_000, Math.floor(fileSize / 4)));
+}
+
 /** Per-sample IV (empty with a constant IV), subsample map (empty = whole sample) and any seig override. */
 export type SampleAux = SampleAuxInfo;
 
@@ -81,22 +93,29 @@ function newTable(): SampleTable {
   return { count: 0, offsets: [], sizes: [], dts: [], durations: [], ctsOffsets: [], sync: [] };
 }
 
-function tooMany(what: string, count: number, at: Box): never {
-  throw bmffError('ERR_BMFF_COUNT', `${what} ${count} exceeds the limit of ${MAX_SAMPLES_PER_TRACK}`, at.type, at.offset ?? 0);
+function tooMany(what: string, count: number, at: Box, limit = MAX_SAMPLES_PER_TRACK): never {
+  throw bmffError('ERR_BMFF_COUNT', `${what} ${count} exceeds the limit of ${limit} for this file`, at.type, at.offset ?? 0);
 }
 
 /** §8.7.3: sample sizes from stsz or stz2. */
-function sampleSizes(stbl: Box, label: string): number[] {
+function sampleSizes(stbl: Box, label: string, fileSize: number): number[] {
+  const limit = sampleLimit(fileSize);
   const stsz = child(stbl, 'stsz');
   if (stsz) {
     const n = stsz.sampleCount as number;
-    if (n > MAX_SAMPLES_PER_TRACK) tooMany('sample count', n, stsz);
-    if (stsz.sampleSize !== 0) return new Array<number>(n).fill(stsz.sampleSize as number);
+    if (n > limit) tooMany('sample count', n, stsz, limit);
+    if (stsz.sampleSize !== 0) {
+      if ((stsz.sampleSize as number) * n > fileSize) {
+        throw bmffError('ERR_BMFF_SAMPLE_RANGE', `${n} samples of ${stsz.sampleSize} bytes cannot fit in the file (${fileSize} bytes)`, `${label}/stbl/stsz`, stsz.offset ?? 0);
+      }
+      return new Array<number>(n).fill(stsz.sampleSize as number);
+    }
     return (stsz.entries as { size: number }[]).map((e) => e.size);
   }
   const stz2 = child(stbl, 'stz2');
   if (!stz2) throw bmffError('ERR_BMFF_MISSING', 'no stsz or stz2 box', `${label}/stbl`, stbl.offset ?? 0);
   const n = stz2.sampleCount as number;
+  if (n > limit) tooMany('sample count', n, stz2, limit);
   const bits = stz2.fieldSize as number;
   const packed = stz2.packedSizes as Buffer;
   if (![4, 8, 16].includes(bits)) throw bmffError('ERR_BMFF_INVALID', `field_size ${bits} is not 4, 8 or 16`, `${label}/stbl/stz2`, stz2.offset ?? 0);
@@ -113,7 +132,7 @@ function sampleSizes(stbl: Box, label: string): number[] {
 /** Fill a progressive track's table from its stbl. */
 function demuxProgressive(stbl: Box, label: string, fileSize: number): SampleTable {
   const t = newTable();
-  const sizes = sampleSizes(stbl, label);
+  const sizes = sampleSizes(stbl, label, fileSize);
   const n = sizes.length;
   t.count = n;
   t.sizes = sizes;
@@ -172,6 +191,7 @@ function demuxProgressive(stbl: Box, label: string, fileSize: number): SampleTab
 
 function checkRanges(t: SampleTable, fileSize: number, where: string, at: number): void {
   for (let i = 0; i < t.count; i++) {
+    if (t.sizes[i]! > MAX_SAMPLE_SIZE) throw bmffError('ERR_BMFF_INVALID', `sample ${i + 1} claims ${t.sizes[i]} bytes (limit ${MAX_SAMPLE_SIZE})`, where, at);
     if (t.offsets[i]! + t.sizes[i]! > fileSize) {
       throw bmffError('ERR_BMFF_SAMPLE_RANGE', `sample ${i + 1} (${t.sizes[i]} bytes at ${t.offsets[i]}) lies outside the file (${fileSize} bytes)`, where, at);
     }
@@ -203,7 +223,8 @@ function demuxTraf(traf: Box, moof: Box, track: TrackInfo, trex: TrexDefaults | 
     const tf = trun.flags ?? 0;
     let off = tf & 0x1 ? base + (trun.dataOffset as number) : dataEnd;
     const list = trun.samples as Record<string, number>[];
-    if (t.count + list.length > MAX_SAMPLES_PER_TRACK) tooMany('sample count', t.count + list.length, trun);
+    const limit = sampleLimit(fileSize);
+    if (t.count + list.length > limit) tooMany('sample count', t.count + list.length, trun, limit);
     list.forEach((s, i) => {
       const duration = s.duration ?? tfhd.defaultSampleDuration ?? trex?.defaultSampleDuration ?? 0;
       const size = s.size ?? tfhd.defaultSampleSize ?? trex?.defaultSampleSize ?? 0;
@@ -222,6 +243,7 @@ function demuxTraf(traf: Box, moof: Box, track: TrackInfo, trex: TrexDefaults | 
   }
   const added = t.count - first;
   for (let i = first; i < t.count; i++) {
+    if (t.sizes[i]! > MAX_SAMPLE_SIZE) throw bmffError('ERR_BMFF_INVALID', `sample ${i - first + 1} of the fragment claims ${t.sizes[i]} bytes (limit ${MAX_SAMPLE_SIZE})`, `${path}/trun`, traf.offset ?? 0);
     if (t.offsets[i]! < 0 || t.offsets[i]! + t.sizes[i]! > fileSize) {
       throw bmffError('ERR_BMFF_SAMPLE_RANGE', `sample ${i - first + 1} of the fragment (${t.sizes[i]} bytes at ${t.offsets[i]}) lies outside the file`, `${path}/trun`, traf.offset ?? 0);
     }

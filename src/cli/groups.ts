@@ -46,6 +46,11 @@ export const GROUPS: readonly GroupRow[] = [
     },
     load: () => import('./commands/media.js'),
   },
+  {
+    commands: ['package'],
+    summaries: { package: 'package MP4 renditions into DASH and HLS (cenc, cbcs, AES-128 or clear)' },
+    load: () => import('./commands/package.js'),
+  },
 ];
 
 export function groupFor(command: string): GroupRow | undefined {

@@ -20,11 +20,6 @@ export const GROUPS: readonly GroupRow[] = [
     load: () => import('./commands/storage.js'),
   },
   {
-    commands: ['completion'],
-    summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
-    load: () => import('./commands/completion.js'),
-  },
-  {
     commands: ['keys', 'pssh'],
     summaries: {
       keys: 'content keys and KIDs, PlayReady key seeds, CPIX export and import',
@@ -50,6 +45,11 @@ export const GROUPS: readonly GroupRow[] = [
     commands: ['package'],
     summaries: { package: 'package MP4 renditions into DASH and HLS (cenc, cbcs, AES-128 or clear)' },
     load: () => import('./commands/package.js'),
+  },
+  {
+    commands: ['completion'],
+    summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
+    load: () => import('./commands/completion.js'),
   },
 ];
 

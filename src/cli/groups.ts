@@ -15,9 +15,9 @@ export interface GroupRow {
 
 export const GROUPS: readonly GroupRow[] = [
   {
-    commands: ['completion'],
-    summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
-    load: () => import('./commands/completion.js'),
+    commands: ['storage'],
+    summaries: { storage: 'encrypt files at rest with AES-256: keygen, encrypt, decrypt, inspect, rewrap' },
+    load: () => import('./commands/storage.js'),
   },
   {
     commands: ['keys', 'pssh'],
@@ -42,9 +42,19 @@ export const GROUPS: readonly GroupRow[] = [
     load: () => import('./commands/media.js'),
   },
   {
+    commands: ['package'],
+    summaries: { package: 'package MP4 renditions into DASH and HLS (cenc, cbcs, AES-128 or clear)' },
+    load: () => import('./commands/package.js'),
+  },
+  {
     commands: ['serve'],
     summaries: { serve: 'serve content keys (AES-128, ClearKey) with token authorization and replay limits' },
     load: () => import('./commands/serve.js'),
+  },
+  {
+    commands: ['completion'],
+    summaries: { completion: 'print a shell completion script (bash, zsh, fish)' },
+    load: () => import('./commands/completion.js'),
   },
 ];
 

@@ -32,6 +32,12 @@ export class Output {
   readonly color: ChalkInstance;
   /** Set by commands that stream payload bytes to stdout: JSON then goes to stderr. */
   stdoutIsPayload = false;
+  /**
+   * Exit status of a command that rendered its own result but still failed
+   * in part (e.g. one file of a directory tree): the runner returns it
+   * without rendering a second document.
+   */
+  exitStatus = 0;
 
   constructor(io: Io, options: GlobalOptions) {
     this.io = io;

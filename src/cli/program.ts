@@ -44,6 +44,11 @@ Examples:
   keysmith storage keygen -o master.key
   keysmith storage encrypt -k master.key -o movie.mp4.ks movie.mp4
   cat movie.mp4 | keysmith storage encrypt -k master.key - > movie.mp4.ks
+  keysmith keys new --count 2 -o keys.json
+  keysmith encrypt in.mp4 -o enc.mp4 --scheme cbcs --keys keys.json --drm widevine,playready
+  keysmith package in_720.mp4 in_480.mp4 -o out/ --dash --hls --encryption cenc --drm clearkey
+  keysmith token issue --type jwt --key-file token.key --issuer https://sts.example/ \\
+      --audience urn:example --expires 1h --max-uses 3
 
 Run 'keysmith <command> --help' for a command's options; 'man keysmith' for more.`,
     );
@@ -95,7 +100,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo()): Pro
     const program = await makeProgram(io, argv, state);
     applyIo(program, io, state, argv);
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return state.out?.exitStatus ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {

@@ -19,8 +19,18 @@ export function pendingTempFiles(): ReadonlySet<string> {
 
 /** Synchronous best-effort removal of every pending temp file (signal handlers). */
 export async function removePendingTempFiles(): Promise<void> {
-  await Promise.all([...pending].map((p) => fs.rm(p, { force: true }).catch(() => undefined)));
+  await Promise.all([...pending].map((p) => fs.rm(p, { force: true, recursive: true }).catch(() => undefined)));
   pending.clear();
+}
+
+/**
+ * Register a temporary directory (e.g. a presentation being packaged) for
+ * removal on SIGINT/SIGTERM like pending temp files. Call the returned
+ * function once it is renamed into place or removed.
+ */
+export function holdTempDirectory(path: string): () => void {
+  pending.add(path);
+  return () => void pending.delete(path);
 }
 
 export interface AtomicWriteOptions {

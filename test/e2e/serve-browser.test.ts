@@ -23,8 +23,8 @@ import { KEYS, TOKEN_KID, WRONG_SECRET, startServer as startKeyServer, token, ty
 
 const KEY = KEYS.find((k) => k.kid.equals(TOKEN_KID))!;
 const SOURCE = 'h264-aac' as const;
-/** Same threshold as the packaging e2e tests: the played picture is the source's. */
-const SAME_PICTURE = 0.97;
+/** The played picture is the source's (the right key scores ~0.96 on this 320x240 content; the packaging tests' 0.97 is for 854x480). */
+const SAME_PICTURE = 0.9;
 const AT = 2.02;
 
 function run(cmd: string, args: string[]): void {

@@ -9,7 +9,7 @@
  * change the sample entry, add moov boxes (pssh) and transform sample bytes
  * and add traf boxes (senc, saiz, saio) — this module knows no AES.
  */
-import { boxHeader, child, writeBox, type Box, type ByteSource } from '../bmff/index.js';
+import { boxHeader, boxSize, child, writeBox, type Box, type ByteSource } from '../bmff/index.js';
 import type { MovieIndex, TrackInfo } from './track-index.js';
 
 export interface SegmentPlan {
@@ -284,12 +284,13 @@ export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPla
   ];
   const mfhd: Box = { type: 'mfhd', version: 0, flags: 0, sequenceNumber: options.sequenceNumber ?? segmentNumber + 1 };
   // Layout: moof header 8, mfhd, traf header 8, then the traf children in order.
-  const mfhdSize = writeBox(mfhd).length;
+  // Sizes by measuring (the same interpreter, no bytes written): the moof is written once.
+  const mfhdSize = boxSize(mfhd);
   const positions = new Map<Box, number>();
   let pos = 8 + mfhdSize + 8;
   for (const c of trafChildren) {
     positions.set(c, pos);
-    pos += writeBox(c).length;
+    pos += boxSize(c);
   }
   extras?.place?.((box) => {
     const at = positions.get(box);
@@ -368,6 +369,13 @@ export interface FragmentedWriteOptions {
   trackIds?: readonly number[];
   /** Called with each piece of output in order (init, then fragments). The buffer is reused after the promise resolves: copy it to keep it. */
   write(bytes: Buffer): Promise<void>;
+  /**
+   * Optional gathered write (e.g. FileHandle.writev): one call per fragment
+   * with its pieces (moof, mdat header, sample runs as views of the read
+   * buffer), so sample bytes are never copied. The views are reused after the
+   * promise resolves.
+   */
+  writev?(parts: Buffer[]): Promise<void>;
   /** Progress: called after each segment with (done, total). */
   progress?(done: number, total: number): void;
 }
@@ -434,15 +442,18 @@ export async function writeFragmentedMovie(movie: MovieIndex, plan: SegmentPlan,
   try {
     for (let i = 0; i < jobs.length; i++) {
       while (next < jobs.length && inflight.length < LOOKAHEAD) start();
-      // One write per fragment from a reused buffer: sample runs of interleaved input are small,
-      // a copy is cheaper than many writes.
+      // One write per fragment: gathered (writev of views, no copy) when the sink can, else copied
+      // into a reused buffer (sample runs of interleaved input are small: a copy beats many writes).
       const parts = (await inflight.shift())!;
       const total = parts.reduce((n, b) => n + b.length, 0);
-      if (out.length < total) out = Buffer.allocUnsafe(Math.ceil(total * 1.25));
-      let at = 0;
-      for (const part of parts) at += part.copy(out, at);
       bytes += total;
-      await options.write(out.subarray(0, total));
+      if (options.writev) await options.writev(parts);
+      else {
+        if (out.length < total) out = Buffer.allocUnsafe(Math.ceil(total * 1.25));
+        let at = 0;
+        for (const part of parts) at += part.copy(out, at);
+        await options.write(out.subarray(0, total));
+      }
       release(jobs[i]!.k);
       seq++;
       const j = jobs[i]!;

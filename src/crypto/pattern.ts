@@ -80,33 +80,46 @@ function encryptedBytes(p: Plan): number {
 
 /**
  * Copy the pattern's blocks out into one contiguous buffer (or return the
- * view itself when they are contiguous). Plain byte loops: a 1:9 pattern
- * has one 16-byte run per 160 bytes, where Buffer.copy's per-call cost
- * would dominate.
+ * view itself when they are contiguous). Runs are whole 16-byte blocks, so
+ * they move as 32-bit words through DataViews: a 1:9 pattern has one
+ * 16-byte run per 160 bytes, where Buffer.copy's per-call cost would
+ * dominate and a byte loop is 2–3x slower. `scratch`, when large enough,
+ * receives the blocks (no allocation per range).
  */
-function gather(view: Buffer, p: Plan): Buffer {
+function gather(view: Buffer, p: Plan, scratch?: Buffer): Buffer {
   if (p.crypt === p.period) return view.subarray(0, p.blocks * AES_BLOCK);
-  const out = Buffer.allocUnsafe(encryptedBytes(p));
+  const n = encryptedBytes(p);
+  const out = scratch && scratch.length >= n ? scratch.subarray(0, n) : Buffer.allocUnsafe(n);
+  const src = new DataView(view.buffer, view.byteOffset, view.length);
+  const dst = new DataView(out.buffer, out.byteOffset, out.length);
   const step = p.period * AES_BLOCK;
   const run = p.crypt * AES_BLOCK;
   const end = p.blocks * AES_BLOCK;
   let o = 0;
   for (let s = 0; s < end; s += step) {
     const e = Math.min(s + run, end);
-    for (let i = s; i < e; i++) out[o++] = view[i]!;
+    for (let i = s; i < e; i += 4) {
+      dst.setUint32(o, src.getUint32(i));
+      o += 4;
+    }
   }
   return out;
 }
 
 function scatter(view: Buffer, p: Plan, data: Buffer): void {
   if (p.crypt === p.period) return;
+  const dst = new DataView(view.buffer, view.byteOffset, view.length);
+  const src = new DataView(data.buffer, data.byteOffset, data.length);
   const step = p.period * AES_BLOCK;
   const run = p.crypt * AES_BLOCK;
   const end = p.blocks * AES_BLOCK;
   let o = 0;
   for (let s = 0; s < end; s += step) {
     const e = Math.min(s + run, end);
-    for (let i = s; i < e; i++) view[i] = data[o++]!;
+    for (let i = s; i < e; i += 4) {
+      dst.setUint32(i, src.getUint32(o));
+      o += 4;
+    }
   }
 }
 
@@ -220,6 +233,8 @@ export class CbcsCipher {
   readonly #direction: CryptDirection;
   /** The chain value the cipher holds: the last ciphertext block it saw or produced. */
   readonly #chain = Buffer.alloc(16);
+  /** Reused for the gathered blocks of patterned ranges. */
+  #scratch = Buffer.alloc(0);
 
   constructor(key: KeyInput, direction: CryptDirection) {
     this.#direction = direction;
@@ -230,23 +245,25 @@ export class CbcsCipher {
     if (iv.length !== 16) throw new KeysmithError('ERR_CENC_IV', `cbc iv: expected 16 bytes, got ${iv.length}`);
     const p = plan(view.length, pattern);
     if (p.blocks === 0) return;
-    const data = gather(view, p);
+    if (p.crypt !== p.period && this.#scratch.length < encryptedBytes(p)) this.#scratch = Buffer.allocUnsafe(Math.max(encryptedBytes(p), 2 * this.#scratch.length, 4096));
+    const data = gather(view, p, this.#scratch);
     const chain = this.#chain;
     const last = data.length - AES_BLOCK;
+    let out: Buffer;
     if (this.#direction === 'encrypt') {
       for (let i = 0; i < AES_BLOCK; i++) data[i] = data[i]! ^ iv[i]! ^ chain[i]!;
-      const out = this.#cipher.update(data);
-      out.copy(data);
-      data.copy(chain, 0, last);
+      out = this.#cipher.update(data);
+      out.copy(chain, 0, last);
     } else {
       const fix = Buffer.allocUnsafe(AES_BLOCK);
       for (let i = 0; i < AES_BLOCK; i++) fix[i] = chain[i]! ^ iv[i]!;
       data.copy(chain, 0, last); // the ciphertext's last block, before it is overwritten
-      const out = this.#cipher.update(data);
+      out = this.#cipher.update(data);
       for (let i = 0; i < AES_BLOCK; i++) out[i] = out[i]! ^ fix[i]!;
-      out.copy(data);
     }
-    scatter(view, p, data);
+    // Patterned: the blocks go straight back to their places; else `data` is the view itself.
+    if (p.crypt !== p.period) scatter(view, p, out);
+    else out.copy(data);
   }
 }
 

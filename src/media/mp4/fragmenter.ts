@@ -229,6 +229,32 @@ export async function readSamples(source: ByteSource, track: TrackInfo, a: numbe
   return out;
 }
 
+/**
+ * Read samples [a, b) straight into `target` from `at` on, back to back
+ * (coalesced runs, read concurrently); returns one view per sample.
+ */
+export async function readSamplesInto(source: ByteSource, track: TrackInfo, a: number, b: number, target: Buffer, at: number): Promise<Buffer[]> {
+  const { offsets, sizes } = track.samples;
+  const out: Buffer[] = [];
+  const reads: Promise<void>[] = [];
+  let p = at;
+  let i = a;
+  while (i < b) {
+    const start = offsets[i]!;
+    let end = start + sizes[i]!;
+    let j = i + 1;
+    while (j < b && offsets[j] === end) end += sizes[j++]!;
+    reads.push(source.readInto(target.subarray(p, p + (end - start)), start, end - start));
+    for (let k = i; k < j; k++) {
+      out.push(target.subarray(p, p + sizes[k]!));
+      p += sizes[k]!;
+    }
+    i = j;
+  }
+  await Promise.all(reads);
+  return out;
+}
+
 /** §8.8.3.1 sample flags: sync samples depend on nothing; others are non-sync and depend on others. */
 const SYNC_FLAGS = 0x02000000;
 const NON_SYNC_FLAGS = 0x01010000;
@@ -250,21 +276,46 @@ export interface MediaSegmentOptions {
  * sizes, flags, composition offsets) and the hooks' boxes.
  */
 export async function buildMediaSegment(movie: MovieIndex, plan: SegmentPlan, trackId: number, segmentNumber: number, options: MediaSegmentOptions = {}): Promise<Buffer | undefined> {
-  const parts = await buildMediaSegmentParts(movie, plan, trackId, segmentNumber, options);
-  return parts ? Buffer.concat(parts) : undefined;
+  const { track, a, b } = segmentRange(movie, plan, trackId, segmentNumber);
+  if (b <= a) return undefined;
+  // One allocation per segment: the samples are read straight to their place in the returned
+  // buffer and transformed there; styp + moof + the mdat header go in the room left in front.
+  let payload = 0;
+  for (let i = a; i < b; i++) payload += track.samples.sizes[i]!;
+  const room = 1024 + 64 * (b - a);
+  const buf = Buffer.allocUnsafe(room + payload);
+  const data = await readSamplesInto(options.source ?? movie.source, track, a, b, buf, room);
+  const head = segmentHead(track, segmentNumber, a, b, data, options);
+  const headLength = head.reduce((n, h) => n + h.length, 0);
+  if (headLength > room) return Buffer.concat([...head, buf.subarray(room)]);
+  let at = room - headLength;
+  for (const h of head) at += h.copy(buf, at);
+  return buf.subarray(room - headLength);
 }
 
-/** Same as buildMediaSegment, as a list of buffers to write in order (no copy of the sample data). */
-export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPlan, trackId: number, segmentNumber: number, options: MediaSegmentOptions = {}): Promise<Buffer[] | undefined> {
+function segmentRange(movie: MovieIndex, plan: SegmentPlan, trackId: number, segmentNumber: number): { track: TrackInfo; a: number; b: number } {
   const track = movie.tracks.find((t) => t.id === trackId);
   const cuts = plan.cuts.get(trackId);
   if (!track || !cuts) throw new TypeError(`no track ${trackId} in the plan`);
   if (!Number.isInteger(segmentNumber) || segmentNumber < 0 || segmentNumber >= plan.segmentCount) throw new RangeError(`segment ${segmentNumber} is out of range (0..${plan.segmentCount - 1})`);
-  const a = cuts[segmentNumber]!;
-  const b = cuts[segmentNumber + 1]!;
+  return { track, a: cuts[segmentNumber]!, b: cuts[segmentNumber + 1]! };
+}
+
+/** Same as buildMediaSegment, as a list of buffers to write in order (no copy of the sample data). */
+export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPlan, trackId: number, segmentNumber: number, options: MediaSegmentOptions = {}): Promise<Buffer[] | undefined> {
+  const { track, a, b } = segmentRange(movie, plan, trackId, segmentNumber);
   if (b <= a) return undefined;
-  const s = track.samples;
   const data = await readSamples(options.source ?? movie.source, track, a, b);
+  return [...segmentHead(track, segmentNumber, a, b, data, options), ...contiguous(data)];
+}
+
+/**
+ * Transform the samples (hooks) and build what precedes them: [styp], moof
+ * (mfhd, traf: tfhd, tfdt v1, trun v1, the hooks' boxes) and the mdat header.
+ */
+function segmentHead(track: TrackInfo, segmentNumber: number, a: number, b: number, data: Buffer[], options: MediaSegmentOptions): Buffer[] {
+  const trackId = track.id;
+  const s = track.samples;
   const extras = options.hooks?.fragment?.(a, data);
   let anyCto = false;
   const samples: Record<string, number>[] = [];
@@ -304,7 +355,7 @@ export async function buildMediaSegmentParts(movie: MovieIndex, plan: SegmentPla
   const moof = writeBox({ type: 'moof', children: [mfhd, { type: 'traf', children: trafChildren }] });
   if (moof.length !== moofSize) throw new Error(`internal: moof layout changed (${moof.length} != ${moofSize})`);
   const styp = options.styp ? [writeBox({ type: 'styp', majorBrand: 'msdh', minorVersion: 0, compatibleBrands: ['msdh', 'msix', 'cmfs', 'cmff'] })] : [];
-  return [...styp, moof, mdatHead, ...contiguous(data)];
+  return [...styp, moof, mdatHead];
 }
 
 /**

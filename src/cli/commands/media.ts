@@ -65,6 +65,9 @@ interface Sink {
   abort(): Promise<void>;
 }
 
+/** Bytes written between background fdatasyncs of the output. */
+const WRITEBACK_BYTES = 32 * 1024 * 1024;
+
 async function openOutput(out: Output, output: string, input: string, force: boolean): Promise<Sink> {
   if (output === '-') {
     if (out.io.stdout.isTTY) throw usageError('refusing to write binary MP4 data to a terminal', 'redirect it: -o - > out.mp4');
@@ -78,7 +81,37 @@ async function openOutput(out: Output, output: string, input: string, force: boo
   }
   const path = resolve(out.io.cwd, output);
   const f = await openAtomic(path, { overwrite: force, inputs: input === '-' ? [] : [resolve(out.io.cwd, input)] });
-  return { write: (b) => f.write(b), writev: (parts) => f.writev(parts), commit: () => f.commit(), abort: () => f.abort() };
+  // Write-back while we work: an fdatasync in the background every WRITEBACK_BYTES, so the one
+  // fsync of commit (the atomic-write rule) finds little left to flush instead of the whole file.
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  const wrote = (n: number): void => {
+    unflushed += n;
+    if (unflushed < WRITEBACK_BYTES || flushing) return;
+    unflushed = 0;
+    flushing = f.handle.datasync().then(
+      () => { flushing = undefined; },
+      () => { flushing = undefined; }, // commit's fsync reports any error
+    );
+  };
+  return {
+    write: async (b) => {
+      await f.write(b);
+      wrote(b.length);
+    },
+    writev: async (parts) => {
+      await f.writev(parts);
+      wrote(parts.reduce((n, p) => n + p.length, 0));
+    },
+    commit: async () => {
+      await flushing;
+      await f.commit();
+    },
+    abort: async () => {
+      await flushing;
+      await f.abort();
+    },
+  };
 }
 
 function fragmentDuration(text: string | undefined): number {

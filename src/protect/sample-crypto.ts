@@ -243,6 +243,9 @@ function protectedViews(sample: Buffer, subsamples: readonly Subsample[]): Buffe
   return views;
 }
 
+/** The (empty) per-sample IV of constant-IV schemes, shared: nothing can be written into 0 bytes. */
+const NO_IV = Buffer.alloc(0);
+
 export interface SampleEncryptor {
   /** Encrypt one sample in place; returns its senc entry. */
   encrypt(sample: Buffer): SampleEncryption;
@@ -266,7 +269,7 @@ export function createSampleEncryptor(track: TrackCrypto, firstIv?: Buffer): Sam
     const subsamples = video ? videoSubsampleLayout(track.codec, sample, mode, state) : [];
     const used = iv ?? track.constantIv!;
     const blocks = transformSample(row, track, sample, used, subsamples, 'encrypt', cbcs);
-    if (!iv) return { iv: Buffer.alloc(0), subsamples };
+    if (!iv) return { iv: NO_IV, subsamples };
     const out = iv;
     iv = nextIv(iv, row.cipher === 'ctr' ? blocks : 1);
     return { iv: out, subsamples };

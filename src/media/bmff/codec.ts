@@ -348,9 +348,13 @@ function writeInt(s: Sink, kind: IntKind, value: unknown, name: string): void {
   s.int(kind, typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : 0);
 }
 
-function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record<string, unknown>): void {
+/** Writing needs no parse context: one shared empty one (no object per field). */
+const WRITE_CTX: ParseContext = Object.freeze({});
+
+/** `checked`: the fields' `when` conditions were already applied (array entries: once per array). */
+function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record<string, unknown>, checked = false): void {
   for (const f of fields) {
-    if (f.when && !f.when(box, {})) continue;
+    if (!checked && f.when && !f.when(box, WRITE_CTX)) continue;
     switch (f.kind) {
       case 'children':
         for (const child of box.children ?? []) writeBoxTo(s, child);
@@ -366,15 +370,15 @@ function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record
         break;
       case 'bytes': {
         const v = source[f.name];
-        const want = f.length === 'rest' ? undefined : typeof f.length === 'number' ? f.length : f.length(box, {}, source);
-        const b = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.alloc(want ?? 0);
+        const want = f.length === 'rest' ? undefined : typeof f.length === 'number' ? f.length : f.length(box, WRITE_CTX, source);
+        const b = v instanceof Uint8Array ? v : Buffer.alloc(want ?? 0);
         if (want !== undefined && b.length !== want) throw new TypeError(`box field ${f.name}: expected ${want} bytes, got ${b.length}`);
         s.push(b);
         break;
       }
       case 'array': {
         const list = (source[f.name] as unknown[] | undefined) ?? [];
-        const fixed = f.count === 'rest' ? undefined : fixedEntry(f.fields, box, {});
+        const fixed = f.count === 'rest' ? undefined : fixedEntry(f.fields, box, WRITE_CTX);
         if (fixed) {
           if (s.measuring) {
             s.length += list.length * fixed.size;
@@ -387,9 +391,11 @@ function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record
           }
           break;
         }
+        // Conditions depend on the box only (Cond): decide the entry's fields once for the whole array.
+        const active = f.fields.filter((x) => !x.when || x.when(box, WRITE_CTX));
         for (const entry of list) {
-          if (f.count === 'rest' && f.fields.length === 1) writeFields(s, f.fields, box, { [(f.fields[0] as { name: string }).name]: entry });
-          else writeFields(s, f.fields, box, entry as Record<string, unknown>);
+          if (f.count === 'rest' && f.fields.length === 1) writeFields(s, active, box, { [(f.fields[0] as { name: string }).name]: entry }, true);
+          else writeFields(s, active, box, entry as Record<string, unknown>, true);
         }
         break;
       }

@@ -172,10 +172,22 @@ function readFields(c: Cursor, fields: readonly Field[], box: Box, target: Recor
           if (fixed && fixed.size > 0 && count * fixed.size <= c.end - c.pos) {
             // Fast path: fixed-size integer entries that all fit (errors are left to the general loop).
             const { names, kinds } = fixed;
-            for (let i = 0; i < count; i++) {
-              const entry: Record<string, unknown> = {};
-              for (let k = 0; k < names.length; k++) entry[names[k]!] = readInt(c, kinds[k]!, names[k]!);
-              list.push(entry);
+            if (kinds.every((k) => k === 'u32')) {
+              // All u32 (stsz, stco, stts, stsc, stss, ctts v0): bounds were checked above.
+              const { buf } = c;
+              let pos = c.pos;
+              for (let i = 0; i < count; i++) {
+                const entry: Record<string, unknown> = {};
+                for (let k = 0; k < names.length; k++, pos += 4) entry[names[k]!] = buf.readUInt32BE(pos);
+                list.push(entry);
+              }
+              c.pos = pos;
+            } else {
+              for (let i = 0; i < count; i++) {
+                const entry: Record<string, unknown> = {};
+                for (let k = 0; k < names.length; k++) entry[names[k]!] = readInt(c, kinds[k]!, names[k]!);
+                list.push(entry);
+              }
             }
             target[f.name] = list;
             break;

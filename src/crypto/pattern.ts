@@ -260,10 +260,16 @@ export class CtrBatch {
   flush(): void {
     if (this.#blocks === 0) return;
     const ks = this.#ecb.update(this.#counters.subarray(0, this.#blocks * AES_BLOCK));
+    const kv = new DataView(ks.buffer, ks.byteOffset, ks.length);
     for (const job of this.#jobs) {
       let k = job.at;
       for (const v of job.views) {
-        for (let i = 0; i < v.length; i++) v[i] = v[i]! ^ ks[k++]!;
+        // 32-bit words (unaligned DataView access), then the tail bytes.
+        const dv = new DataView(v.buffer, v.byteOffset, v.length);
+        const words = v.length & ~3;
+        let i = 0;
+        for (; i < words; i += 4, k += 4) dv.setUint32(i, dv.getUint32(i) ^ kv.getUint32(k));
+        for (; i < v.length; i++) v[i] = v[i]! ^ ks[k++]!;
       }
     }
     this.#jobs.length = 0;

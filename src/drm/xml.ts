@@ -8,8 +8,19 @@
  * nesting depth are capped, and only the five predefined entities and
  * numeric character references are decoded (XML 1.0 §4.6, §4.1).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as Fxp from 'fast-xml-parser';
 import { KeysmithError } from '../errors.js';
+
+/**
+ * fast-xml-parser is loaded on first parse (its CommonJS build, synchronously):
+ * importing its ESM build costs ~30 ms of start-up that encrypt/package never use.
+ */
+let fxp: typeof Fxp | undefined;
+function loadFxp(): typeof Fxp {
+  fxp ??= createRequire(import.meta.url)('fast-xml-parser') as typeof Fxp;
+  return fxp;
+}
 
 /** Escape character data (XML 1.0 §2.4). */
 export function escapeXmlText(s: string): string {
@@ -90,6 +101,7 @@ export function parseXmlSafely(text: string, options: SafeXmlOptions): unknown {
   }
   const depth = maxNesting(text);
   if (depth > maxDepth) throw new KeysmithError(code, `xml: nesting depth ${depth} exceeds the limit of ${maxDepth}`);
+  const { XMLParser, XMLValidator } = loadFxp();
   let valid: ReturnType<typeof XMLValidator.validate>;
   try {
     valid = XMLValidator.validate(text, { allowBooleanAttributes: false });

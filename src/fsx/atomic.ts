@@ -49,6 +49,8 @@ export interface AtomicFile {
   /** Bytes written so far through `write`. */
   readonly written: number;
   write(data: Uint8Array): Promise<void>;
+  /** Write buffers in order with one gathered write (writev) where possible. */
+  writev(parts: readonly Uint8Array[]): Promise<void>;
   /** fsync, close, rename into place, fsync the directory. */
   commit(): Promise<void>;
   /** Close and remove the temp file. Safe to call more than once. */
@@ -118,6 +120,24 @@ export async function openAtomic(path: string, options: AtomicWriteOptions = {})
         off += bytesWritten;
       }
       written += data.length;
+    },
+    async writev(parts) {
+      const total = parts.reduce((n, p) => n + p.length, 0);
+      const { bytesWritten } = await handle.writev(parts as Uint8Array[]);
+      if (bytesWritten < total) {
+        // Short gathered write (libuv normally completes it): finish piece by piece.
+        let skip = bytesWritten;
+        for (const p of parts) {
+          if (skip >= p.length) {
+            skip -= p.length;
+            continue;
+          }
+          let off = skip;
+          skip = 0;
+          while (off < p.length) off += (await handle.write(p, off, p.length - off)).bytesWritten;
+        }
+      }
+      written += total;
     },
     async commit() {
       if (done) return;

@@ -154,7 +154,7 @@ export function encryptionHooks(p: TrackProtection, track: TrackInfo): TrackHook
     fragment(first, samples) {
       if (track.samples.dts[first]! < p.clearLeadUntil) return { trafBoxes: [], sampleDescriptionIndex: 2 };
       const enc = createSampleEncryptor(p.crypto, p.firstIv ? ivForSample(p.firstIv, first) : undefined);
-      const results: SampleEncryption[] = samples.map((s) => enc.encrypt(s));
+      const results: SampleEncryption[] = enc.encryptAll(samples);
       const withSubsamples = track.kind === 'video';
       const entries = results.map((r, i) => {
         const e: Record<string, unknown> = { iv: r.iv };

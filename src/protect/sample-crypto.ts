@@ -10,7 +10,7 @@
 import { KeysmithError } from '../errors.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import type { ContentKey } from '../crypto/values.js';
-import { CbcChain, CbcsCipher, CencCtr, cbcIv, checkPattern, nextIv, type CryptDirection, type CryptPattern } from '../crypto/pattern.js';
+import { CbcChain, CbcsCipher, CencCtr, CtrBatch, cbcIv, checkPattern, nextIv, type CryptDirection, type CryptPattern } from '../crypto/pattern.js';
 import { createParameterSetState, videoSubsampleLayout, type CodecConfig, type Subsample } from '../media/codecs/index.js';
 
 export type { Subsample } from '../media/codecs/index.js';
@@ -223,7 +223,37 @@ function transformSample(
  * ISO/IEC 23001-7 §9.3: 8-byte IVs by one, 16-byte IVs by the CTR blocks
  * used (CBC: by one). In-band SPS/PPS carry over to later samples.
  */
-export function createSampleEncryptor(track: TrackCrypto, firstIv?: Buffer): { encrypt(sample: Buffer): SampleEncryption } {
+/**
+ * CTR samples whose protected bytes fit in this many take the batched path
+ * (CtrBatch: one AES call per fragment for all of them); larger ones get a
+ * cipher of their own, whose set-up cost is then small next to the AES.
+ */
+export const CTR_BATCH_MAX = 4096;
+
+/** The protected views of a sample, in order (whole sample when there are no subsamples; empty ranges skipped). */
+function protectedViews(sample: Buffer, subsamples: readonly Subsample[]): Buffer[] {
+  if (subsamples.length === 0) return sample.length > 0 ? [sample] : [];
+  const views: Buffer[] = [];
+  let p = 0;
+  for (const s of subsamples) {
+    p += s.clear;
+    if (s.encrypted > 0) views.push(sample.subarray(p, p + s.encrypted));
+    p += s.encrypted;
+  }
+  return views;
+}
+
+/** The (empty) per-sample IV of constant-IV schemes, shared: nothing can be written into 0 bytes. */
+const NO_IV = Buffer.alloc(0);
+
+export interface SampleEncryptor {
+  /** Encrypt one sample in place; returns its senc entry. */
+  encrypt(sample: Buffer): SampleEncryption;
+  /** The same for consecutive samples (a fragment): same bytes and entries, small CTR samples batched. */
+  encryptAll(samples: readonly Buffer[]): SampleEncryption[];
+}
+
+export function createSampleEncryptor(track: TrackCrypto, firstIv?: Buffer): SampleEncryptor {
   const row = checkTrack(track);
   const video = track.codec.kind !== 'audio';
   const state = createParameterSetState(track.codec);
@@ -235,15 +265,44 @@ export function createSampleEncryptor(track: TrackCrypto, firstIv?: Buffer): { e
     iv = Buffer.from(firstIv ?? track.firstIv ?? systemRandom.bytes(track.ivSize));
     if (iv.length !== track.ivSize) throw cencError('IV', `first IV: expected ${track.ivSize} bytes, got ${iv.length}`);
   }
+  const encrypt = (sample: Buffer): SampleEncryption => {
+    const subsamples = video ? videoSubsampleLayout(track.codec, sample, mode, state) : [];
+    const used = iv ?? track.constantIv!;
+    const blocks = transformSample(row, track, sample, used, subsamples, 'encrypt', cbcs);
+    if (!iv) return { iv: NO_IV, subsamples };
+    const out = iv;
+    iv = nextIv(iv, row.cipher === 'ctr' ? blocks : 1);
+    return { iv: out, subsamples };
+  };
+  // Plain CTR (cenc) with per-sample IVs: the same keystreams, small samples through one AES call.
+  const patterned = track.pattern !== undefined && track.pattern.crypt > 0 && track.pattern.skip > 0;
+  const batch = row.cipher === 'ctr' && !patterned && track.ivSize !== 0 ? new CtrBatch(track.key) : undefined;
   return {
-    encrypt(sample: Buffer): SampleEncryption {
-      const subsamples = video ? videoSubsampleLayout(track.codec, sample, mode, state) : [];
-      const used = iv ?? track.constantIv!;
-      const blocks = transformSample(row, track, sample, used, subsamples, 'encrypt', cbcs);
-      if (!iv) return { iv: Buffer.alloc(0), subsamples };
-      const out = iv;
-      iv = nextIv(iv, row.cipher === 'ctr' ? blocks : 1);
-      return { iv: out, subsamples };
+    encrypt,
+    encryptAll(samples) {
+      if (!batch) return samples.map(encrypt);
+      const out: SampleEncryption[] = [];
+      try {
+        for (const sample of samples) {
+          const subsamples = video ? videoSubsampleLayout(track.codec, sample, mode, state) : [];
+          const views = protectedViews(sample, subsamples);
+          const used = iv!;
+          let blocks: number;
+          let total = 0;
+          for (const v of views) total += v.length;
+          if (total <= CTR_BATCH_MAX) blocks = batch.add(used, views);
+          else {
+            const ctr = new CencCtr(track.key, used);
+            for (const v of views) ctr.apply(v);
+            blocks = ctr.blocksUsed;
+          }
+          out.push({ iv: used, subsamples });
+          iv = nextIv(used, blocks);
+        }
+      } finally {
+        batch.flush();
+      }
+      return out;
     },
   };
 }

@@ -80,6 +80,8 @@ export async function writeMediaSegment(movie: MovieIndex, plan: SegmentPlan, tr
 export interface WholeFileOptions {
   /** Receives the output in order; the buffer is reused once the promise resolves (copy it to keep it). */
   write(bytes: Buffer): Promise<void>;
+  /** Optional gathered write of one fragment's pieces (no copy of the samples); same reuse rule. */
+  writev?(parts: Buffer[]): Promise<void>;
   progress?(done: number, total: number): void;
 }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { aesCbcDecrypt, aesCbcEncrypt, aesCtr, aesEcbEncryptBlock } from '../../src/crypto/aes.js';
-import { CbcChain, CbcsCipher, CencCtr, cbcIv, cbcsRange, checkPattern, nextIv, patternRuns } from '../../src/crypto/pattern.js';
+import { CbcChain, CbcsCipher, CencCtr, CtrBatch, cbcIv, cbcsRange, checkPattern, nextIv, patternRuns } from '../../src/crypto/pattern.js';
 import { seededRandom } from '../../src/crypto/random.js';
 
 const v = JSON.parse(readFileSync(new URL('../vectors/nist-aes.json', import.meta.url), 'utf8')) as {
@@ -161,4 +161,31 @@ test('CbcsCipher reused across ranges and IVs restarts exactly like a fresh CBC 
     dec.range(iv, got, pattern);
     assert.deepEqual(got, plain, `range ${i} decrypt`);
   }
+});
+
+test('CtrBatch: many samples in one AES call give exactly the per-sample CencCtr keystreams', () => {
+  // SP 800-38A F.5.1 through the batch, fed as odd-sized views.
+  const c = v.ctr[0]!;
+  const nist = hex(v.plaintext);
+  const batch = new CtrBatch(hex(c.key));
+  assert.equal(batch.add(hex(c.counter), [nist.subarray(0, 5), nist.subarray(5, 21), nist.subarray(21, 64)]), 4);
+  batch.flush();
+  assert.equal(nist.toString('hex'), c.ciphertext);
+  // 8- and 16-byte IVs (one wrapping its low 64 bits mid-sample), sizes around block edges, an empty sample.
+  const ivs = [hex('0102030405060708'), hex('a0a1a2a3a4a5a6a7fffffffffffffffe'), hex('00000000000000010000000ffffffff0'), hex('1112131415161718'), hex('ffffffffffffffff')];
+  const sizes = [[50], [48], [3, 0, 29, 16], [], [17, 1]];
+  const b = new CtrBatch(key);
+  const got: Buffer[][] = [];
+  const want: Buffer[][] = [];
+  for (let k = 0; k < ivs.length; k++) {
+    const views = sizes[k]!.map((n) => rnd.bytes(n));
+    const expect = views.map((x) => Buffer.from(x));
+    const ctr = new CencCtr(key, ivs[k]!);
+    for (const x of expect) ctr.apply(x);
+    assert.equal(b.add(ivs[k]!, views), ctr.blocksUsed, `blocks of sample ${k}`);
+    got.push(views);
+    want.push(expect);
+  }
+  b.flush(); // one AES call for all five samples
+  assert.deepEqual(got, want);
 });

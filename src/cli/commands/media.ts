@@ -18,7 +18,7 @@ import { buildTrackIndex, planFromFragments, planSegments, type MovieIndex } fro
 import { parseDrmList } from '../../drm/index.js';
 import { setupProtection, ENCRYPT_SCHEMES } from '../../protect/encryptor.js';
 import { requiredKids } from '../../protect/decryptor.js';
-import { decryptMovie, encryptMovie } from '../../protect/segments.js';
+import { decryptMovie, encryptMovie, type WholeFileOptions } from '../../protect/segments.js';
 import { inspectMovie, type MovieReport } from '../../protect/inspector.js';
 import { SCHEMES, type SchemeName } from '../../protect/sample-crypto.js';
 import type { Io } from '../io.js';
@@ -60,9 +60,13 @@ async function loadKeys(io: Io, opts: { key?: string[]; keys?: string }): Promis
 
 interface Sink {
   write(b: Buffer): Promise<void>;
+  writev?(parts: Buffer[]): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
+
+/** Bytes written between background fdatasyncs of the output. */
+const WRITEBACK_BYTES = 32 * 1024 * 1024;
 
 async function openOutput(out: Output, output: string, input: string, force: boolean): Promise<Sink> {
   if (output === '-') {
@@ -77,7 +81,37 @@ async function openOutput(out: Output, output: string, input: string, force: boo
   }
   const path = resolve(out.io.cwd, output);
   const f = await openAtomic(path, { overwrite: force, inputs: input === '-' ? [] : [resolve(out.io.cwd, input)] });
-  return { write: (b) => f.write(b), commit: () => f.commit(), abort: () => f.abort() };
+  // Write-back while we work: an fdatasync in the background every WRITEBACK_BYTES, so the one
+  // fsync of commit (the atomic-write rule) finds little left to flush instead of the whole file.
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  const wrote = (n: number): void => {
+    unflushed += n;
+    if (unflushed < WRITEBACK_BYTES || flushing) return;
+    unflushed = 0;
+    flushing = f.handle.datasync().then(
+      () => { flushing = undefined; },
+      () => { flushing = undefined; }, // commit's fsync reports any error
+    );
+  };
+  return {
+    write: async (b) => {
+      await f.write(b);
+      wrote(b.length);
+    },
+    writev: async (parts) => {
+      await f.writev(parts);
+      wrote(parts.reduce((n, p) => n + p.length, 0));
+    },
+    commit: async () => {
+      await flushing;
+      await f.commit();
+    },
+    abort: async () => {
+      await flushing;
+      await f.abort();
+    },
+  };
 }
 
 function fragmentDuration(text: string | undefined): number {
@@ -87,11 +121,12 @@ function fragmentDuration(text: string | undefined): number {
 }
 
 /** Write `movie` through `run` into output atomically; a failure leaves nothing behind. */
-async function produce(out: Output, output: string, input: string, force: boolean, label: string, run: (write: (b: Buffer) => Promise<void>, progress: (d: number, t: number) => void) => Promise<{ fragments: number; bytes: number }>) {
+async function produce(out: Output, output: string, input: string, force: boolean, label: string, run: (sink: WholeFileOptions) => Promise<{ fragments: number; bytes: number }>) {
   const sink = await openOutput(out, output, input, force);
   const spinner = await startProgress(out, label);
   try {
-    const r = await run((b) => sink.write(b), (d, t) => spinner.update(`${label} ${d}/${t} segments`));
+    const progress = (d: number, t: number): void => spinner.update(`${label} ${d}/${t} segments`);
+    const r = await run({ write: (b) => sink.write(b), ...(sink.writev ? { writev: sink.writev } : {}), progress });
     await sink.commit();
     spinner.stop();
     return r;
@@ -137,7 +172,7 @@ async function encryptAction(out: Output, opts: Record<string, unknown>, args: s
     }
     const protection = setupProtection(movie, { scheme: scheme as SchemeName, keys, drm, clearLead, random: systemRandom, ...(iv ? { iv } : {}) });
     const plan = planSegments(movie, duration);
-    const r = await produce(out, output, input, force, 'encrypting', (write, progress) => encryptMovie(movie, plan, protection, { write, progress }));
+    const r = await produce(out, output, input, force, 'encrypting', (sink) => encryptMovie(movie, plan, protection, sink));
     if (keysFile) await writeKeyFile(keysFile, protection.keys, { overwrite: force });
     const tracks = movie.tracks.map((t) => {
       const p = protection.tracks.get(t.id);
@@ -192,7 +227,7 @@ async function decryptAction(out: Output, opts: Record<string, unknown>, args: s
     const needed = requiredKids(movie);
     // Fragmented input keeps its own fragments unless a duration is asked for.
     const plan = (duration === undefined ? planFromFragments(movie) : undefined) ?? planSegments(movie, duration ?? 2);
-    const r = await produce(out, output, input, Boolean(opts.force), 'decrypting', (write, progress) => decryptMovie(movie, plan, keys, { write, progress }));
+    const r = await produce(out, output, input, Boolean(opts.force), 'decrypting', (sink) => decryptMovie(movie, plan, keys, sink));
     const tracks = movie.tracks.map((t) => ({ id: t.id, kind: t.kind, codec: t.codec, samples: t.samples.count, ...(t.encryption ? { scheme: t.encryption.scheme } : { encrypted: false }) }));
     out.result({ output, fragments: r.fragments, bytes: r.bytes, kids: needed.map((k) => k.uuid), tracks }, () => [
       `decrypted ${input} → ${output} (${r.fragments} fragments, ${formatBytes(r.bytes)})`,

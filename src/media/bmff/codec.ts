@@ -168,6 +168,30 @@ function readFields(c: Cursor, fields: readonly Field[], box: Box, target: Recor
           if (f.minEntrySize > 0 && count * f.minEntrySize > c.end - c.pos) {
             throw bmffError('ERR_BMFF_COUNT', `${f.count} ${count} needs at least ${count * f.minEntrySize} bytes, ${c.end - c.pos} left`, c.path, at);
           }
+          const fixed = count > 0 ? fixedEntry(f.fields, box, c.ctx) : undefined;
+          if (fixed && fixed.size > 0 && count * fixed.size <= c.end - c.pos) {
+            // Fast path: fixed-size integer entries that all fit (errors are left to the general loop).
+            const { names, kinds } = fixed;
+            if (kinds.every((k) => k === 'u32')) {
+              // All u32 (stsz, stco, stts, stsc, stss, ctts v0): bounds were checked above.
+              const { buf } = c;
+              let pos = c.pos;
+              for (let i = 0; i < count; i++) {
+                const entry: Record<string, unknown> = {};
+                for (let k = 0; k < names.length; k++, pos += 4) entry[names[k]!] = buf.readUInt32BE(pos);
+                list.push(entry);
+              }
+              c.pos = pos;
+            } else {
+              for (let i = 0; i < count; i++) {
+                const entry: Record<string, unknown> = {};
+                for (let k = 0; k < names.length; k++) entry[names[k]!] = readInt(c, kinds[k]!, names[k]!);
+                list.push(entry);
+              }
+            }
+            target[f.name] = list;
+            break;
+          }
           for (let i = 0; i < count; i++) {
             const entry: Record<string, unknown> = {};
             const before = c.pos;
@@ -243,23 +267,44 @@ export function reparseBox(box: Box, ctx: ParseContext): Box {
 
 // ---------------------------------------------------------------- writing
 
-/** A growing byte buffer: fields are written in place (no allocation per integer). */
+/**
+ * A growing byte buffer: fields are written in place (no allocation per
+ * integer). A measuring sink (`new Sink(true)`) only counts bytes, so the
+ * same interpreter gives a box's size without writing it.
+ */
 class Sink {
-  buf = Buffer.allocUnsafe(256);
+  buf: Buffer;
   length = 0;
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
+  constructor(readonly measuring = false, capacity = 256) {
+    this.buf = measuring ? EMPTY : Buffer.allocUnsafe(capacity);
+  }
+  reserve(n: number): void {
+    if (this.measuring || this.length + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
   push(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.length);
+    if (!this.measuring) {
+      this.reserve(b.length);
+      this.buf.set(b, this.length);
+    }
     this.length += b.length;
+  }
+  /** A fourcc (or any latin1 text of known byte length) without an intermediate buffer. */
+  latin1(v: string, n: number): void {
+    if (!this.measuring) {
+      this.reserve(n);
+      this.buf.write(v, this.length, n, 'latin1');
+    }
+    this.length += n;
   }
   int(kind: IntKind, v: number): void {
     const n = INT_SIZE[kind];
+    if (this.measuring) {
+      this.length += n;
+      return;
+    }
     this.reserve(n);
     const b = this.buf;
     const at = this.length;
@@ -280,14 +325,48 @@ class Sink {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The entry layout of an array whose active fields (for this box's version
+ * and flags) are all plain integers: names, kinds and the entry size. Such
+ * arrays (trun samples, senc subsamples, stsz/stco entries …) take a fast
+ * path in both directions; the description stays the one source of truth.
+ */
+interface FixedEntry {
+  names: string[];
+  kinds: IntKind[];
+  size: number;
+}
+
+function fixedEntry(fields: readonly Field[], box: Box, ctx: ParseContext): FixedEntry | undefined {
+  const names: string[] = [];
+  const kinds: IntKind[] = [];
+  let size = 0;
+  for (const f of fields) {
+    if (f.when && !f.when(box, ctx)) continue;
+    if (f.kind === 'children' || f.kind === 'fourcc' || f.kind === 'string' || f.kind === 'bytes' || f.kind === 'array') return undefined;
+    if (f.countOf !== undefined) return undefined;
+    const kind = intKind(f, box);
+    names.push(f.name);
+    kinds.push(kind);
+    size += INT_SIZE[kind];
+  }
+  return { names, kinds, size };
+}
+
 function writeInt(s: Sink, kind: IntKind, value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`box field ${name}: expected a number`);
   s.int(kind, typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : 0);
 }
 
-function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record<string, unknown>): void {
+/** Writing needs no parse context: one shared empty one (no object per field). */
+const WRITE_CTX: ParseContext = Object.freeze({});
+
+/** `checked`: the fields' `when` conditions were already applied (array entries: once per array). */
+function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record<string, unknown>, checked = false): void {
   for (const f of fields) {
-    if (f.when && !f.when(box, {})) continue;
+    if (!checked && f.when && !f.when(box, WRITE_CTX)) continue;
     switch (f.kind) {
       case 'children':
         for (const child of box.children ?? []) writeBoxTo(s, child);
@@ -295,7 +374,7 @@ function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record
       case 'fourcc': {
         const v = String(source[f.name] ?? '    ');
         if (Buffer.byteLength(v, 'latin1') !== 4) throw new TypeError(`box field ${f.name}: fourcc must be 4 characters, got '${v}'`);
-        s.push(Buffer.from(v, 'latin1'));
+        s.latin1(v, 4);
         break;
       }
       case 'string':
@@ -303,17 +382,32 @@ function writeFields(s: Sink, fields: readonly Field[], box: Box, source: Record
         break;
       case 'bytes': {
         const v = source[f.name];
-        const want = f.length === 'rest' ? undefined : typeof f.length === 'number' ? f.length : f.length(box, {}, source);
-        const b = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.alloc(want ?? 0);
+        const want = f.length === 'rest' ? undefined : typeof f.length === 'number' ? f.length : f.length(box, WRITE_CTX, source);
+        const b = v instanceof Uint8Array ? v : Buffer.alloc(want ?? 0);
         if (want !== undefined && b.length !== want) throw new TypeError(`box field ${f.name}: expected ${want} bytes, got ${b.length}`);
         s.push(b);
         break;
       }
       case 'array': {
         const list = (source[f.name] as unknown[] | undefined) ?? [];
+        const fixed = f.count === 'rest' ? undefined : fixedEntry(f.fields, box, WRITE_CTX);
+        if (fixed) {
+          if (s.measuring) {
+            s.length += list.length * fixed.size;
+            break;
+          }
+          s.reserve(list.length * fixed.size);
+          const { names, kinds } = fixed;
+          for (const entry of list as Record<string, unknown>[]) {
+            for (let k = 0; k < names.length; k++) writeInt(s, kinds[k]!, entry[names[k]!], names[k]!);
+          }
+          break;
+        }
+        // Conditions depend on the box only (Cond): decide the entry's fields once for the whole array.
+        const active = f.fields.filter((x) => !x.when || x.when(box, WRITE_CTX));
         for (const entry of list) {
-          if (f.count === 'rest' && f.fields.length === 1) writeFields(s, f.fields, box, { [(f.fields[0] as { name: string }).name]: entry });
-          else writeFields(s, f.fields, box, entry as Record<string, unknown>);
+          if (f.count === 'rest' && f.fields.length === 1) writeFields(s, active, box, { [(f.fields[0] as { name: string }).name]: entry }, true);
+          else writeFields(s, active, box, entry as Record<string, unknown>, true);
         }
         break;
       }
@@ -355,10 +449,16 @@ function writeBoxTo(s: Sink, box: Box): void {
   if (Buffer.byteLength(box.type, 'latin1') !== 4) throw new TypeError(`box type must be 4 characters, got '${box.type}'`);
   const start = s.length;
   const headerSize = 8 + (box.usertype ? 16 : 0);
-  s.push(boxHeader(box.type, 0, box.usertype));
+  if (box.usertype) s.push(boxHeader(box.type, 0, box.usertype));
+  else {
+    s.int('u32', 0);
+    s.latin1(box.type, 4);
+  }
   writePayloadTo(s, box);
   const payload = s.length - start - headerSize;
-  if (headerSize + payload <= 0xffffffff) s.buf.writeUInt32BE(headerSize + payload, start);
+  if (s.measuring) {
+    if (headerSize + payload > 0xffffffff) s.length += 8; // largesize
+  } else if (headerSize + payload <= 0xffffffff) s.buf.writeUInt32BE(headerSize + payload, start);
   else {
     // Rare (> 4 GiB box): rebuild with a largesize header.
     const body = Buffer.from(s.buf.subarray(start + headerSize, s.length));
@@ -380,6 +480,13 @@ export function writeBox(box: Box): Buffer {
   const s = new Sink();
   writeBoxTo(s, box);
   return s.buf.length === s.length ? s.buf : Buffer.from(s.bytes());
+}
+
+/** The size writeBox(box) would produce, without writing it. */
+export function boxSize(box: Box): number {
+  const s = new Sink(true);
+  writeBoxTo(s, box);
+  return s.length;
 }
 
 export function writeBoxes(boxes: readonly Box[]): Buffer {

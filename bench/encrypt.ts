@@ -9,67 +9,14 @@
  * under bench/out/ (git-ignored). Prints MB/s of input, the ratio
  * keysmith/Shaka, and the peak RSS of each (GNU time -v).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, KEY, KID, OUT, SHAKA, arg, best, makeInput, timed, type Run } from './media-input.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUT = join(ROOT, 'bench', 'out');
-const SHAKA = join(ROOT, 'node_modules', 'shaka-packager', 'bin', 'packager-linux-x64');
-const BIN = join(ROOT, 'bin', 'keysmith');
-const KID = '0123456789abcdef0123456789abcdef';
-const KEY = '00112233445566778899aabbccddeeff';
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
 const SECONDS = arg('seconds', 120);
 const RUNS = arg('runs', 2);
 
-function makeInput(): string {
-  mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, `bench-${SECONDS}s-1080p.mp4`);
-  if (existsSync(file)) return file;
-  console.log(`making ${file} with ffmpeg (once; cached) …`);
-  const tmp = `${file}.tmp.mp4`;
-  const r = spawnSync('ffmpeg', [
-    '-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '8M', '-maxrate', '8M', '-bufsize', '16M', '-g', '50', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', tmp,
-  ], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('ffmpeg failed to make the bench input');
-  spawnSync('mv', [tmp, file]);
-  return file;
-}
-
-interface Run {
-  seconds: number;
-  /** user + system CPU seconds (steadier than wall time on a shared machine). */
-  cpu: number;
-  rssMb: number;
-}
-
-/** Run under GNU time -v: wall clock and peak RSS. */
-function timed(cmd: string, args: string[]): Run {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.split('\n').slice(-15).join('\n')}`);
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  const u = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
-  const sy = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
-  return { seconds, cpu: Number(u?.[1] ?? NaN) + Number(sy?.[1] ?? NaN), rssMb: m ? Number(m[1]) / 1024 : NaN };
-}
-
-function best(runs: Run[]): Run {
-  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-}
-
-const input = makeInput();
+const input = makeInput(SECONDS);
 const mb = statSync(input).size / 1e6;
 console.log(`input: ${input} (${mb.toFixed(1)} MB, ${SECONDS} s 1080p H.264 8 Mbit/s + AAC); best of ${RUNS} runs\n`);
 const rows: string[] = [];

@@ -19,19 +19,14 @@ export interface SegmentRef {
   iv?: Buffer;
 }
 
-export interface Rendition {
+/** What a rendition is, apart from where its segments live: shared by the packager's ladder and the manifests. */
+export interface RenditionMedia {
   /** Representation id / directory name, e.g. 'video-480'. */
   id: string;
   kind: 'video' | 'audio';
   /** RFC 6381 codecs string, e.g. avc1.64001e, mp4a.40.2. */
   codecs: string;
   timescale: number;
-  /** Init segment path relative to the manifest, e.g. 'video-480/init.mp4'. */
-  init: string;
-  initSize: number;
-  /** Media segment path with $Number$ (1-based), e.g. 'video-480/$Number$.m4s'. */
-  media: string;
-  segments: SegmentRef[];
   width?: number;
   height?: number;
   /** Frame rate as DASH writes it: '25' or '30000/1001'. */
@@ -40,9 +35,18 @@ export interface Rendition {
   sar?: string;
   sampleRate?: number;
   channels?: number;
-  language?: string;
   /** Default KID (protected renditions). */
   kid?: KeyId;
+}
+
+export interface Rendition extends RenditionMedia {
+  /** Init segment path relative to the manifest, e.g. 'video-480/init.mp4'. */
+  init: string;
+  initSize: number;
+  /** Media segment path with $Number$ (1-based), e.g. 'video-480/$Number$.m4s'. */
+  media: string;
+  segments: SegmentRef[];
+  language?: string;
 }
 
 export interface CencProtection {

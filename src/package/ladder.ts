@@ -19,6 +19,7 @@ import type { RandomSource } from '../crypto/random.js';
 import type { ContentKey } from '../crypto/values.js';
 import type { ContentKeyEntry } from '../keys/content-keys.js';
 import type { DrmSystem } from '../drm/index.js';
+import type { RenditionMedia } from '../manifest/model.js';
 import { child, type Box } from '../media/bmff/index.js';
 import { codecConfigOf, codecStringOf } from '../protect/codec-config.js';
 import { setupProtection, type MovieProtection } from '../protect/encryptor.js';
@@ -37,24 +38,12 @@ export interface LadderOptions {
   random: RandomSource;
 }
 
-export interface LadderRendition {
-  id: string;
-  kind: 'video' | 'audio';
+export interface LadderRendition extends RenditionMedia {
   /** Input file the rendition comes from. */
   input: string;
   trackId: number;
-  timescale: number;
-  codecs: string;
-  width?: number;
-  height?: number;
-  frameRate?: string;
-  sar?: string;
-  sampleRate?: number;
-  channels?: number;
   /** Per segment: start (decode time) and duration in the timescale; the engine's segment number. */
   segments: { start: number; duration: number; planIndex: number }[];
-  /** Default KID (protected modes). */
-  kid?: ContentKeyEntry['kid'];
   /** AES-128 envelope: IV of the init segment and of each media segment. */
   initIv?: Buffer;
   segmentIvs?: Buffer[];

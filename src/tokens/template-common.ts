@@ -1,7 +1,6 @@
 /** Helpers shared by the template readers: strict field access with precise errors. */
 import { templateError } from './errors.js';
 import { MAX_RESTRICTION_KEYS, MAX_CLOCK_TOLERANCE_SECONDS, type RequiredClaim, type TokenRestriction, type TokenType } from './restriction.js';
-import type { VerificationKey } from './keys.js';
 import { isPlainObject, parseStrictJson, StrictJsonError, type StrictJsonLimits } from './strict-json.js';
 
 /** Templates hold certificates and PEM keys: larger strings than tokens, still bounded. */
@@ -57,15 +56,8 @@ export function requiredClaim(type: unknown, value: unknown, source?: string): R
   return { type, value };
 }
 
-export function finishRestriction(r: {
-  type: TokenType;
-  issuer: string;
-  audience: string;
-  keys: VerificationKey[];
-  requiredClaims: RequiredClaim[];
-  clockToleranceSeconds?: number;
-  needsJwks?: boolean;
-}, source?: string): TokenRestriction {
+/** Validate a restriction read from any template form; `needsJwks` marks one that named OIDC discovery instead of keys. */
+export function finishRestriction(r: TokenRestriction & { needsJwks?: boolean }, source?: string): TokenRestriction {
   if (r.keys.length === 0) {
     if (r.needsJwks) throw templateError('ERR_TEMPLATE_OIDC', `${where(source)}the template uses OpenID Connect discovery and no JWKS was given`, 'keysmith fetches nothing: download the JWKS (jwks_uri) and pass it with --jwks FILE');
     throw templateError('ERR_TEMPLATE_INVALID', `${where(source)}the template has no verification key`);

@@ -24,16 +24,20 @@ export interface ParsedHevcVps {
   id: number;
 }
 
-export interface ParsedHevcSps {
-  id: number;
-  vpsId: number;
-  maxSubLayers: number;
+/** general_profile_space … general_level_idc of profile_tier_level(), §7.3.3. */
+export interface ProfileTierLevel {
   profileSpace: number;
   tier: number;
   profileIdc: number;
   profileCompatibility: number;
   constraintFlags: Uint8Array;
   levelIdc: number;
+}
+
+export interface ParsedHevcSps extends ProfileTierLevel {
+  id: number;
+  vpsId: number;
+  maxSubLayers: number;
   chromaFormatIdc: number;
   separateColourPlane: boolean;
   chromaArrayType: number;
@@ -78,15 +82,6 @@ export interface HevcParameterSets {
 }
 
 const ceilLog2 = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
-
-interface ProfileTierLevel {
-  profileSpace: number;
-  tier: number;
-  profileIdc: number;
-  profileCompatibility: number;
-  constraintFlags: Uint8Array;
-  levelIdc: number;
-}
 
 /** profile_tier_level(1, maxSubLayersMinus1), §7.3.3. */
 function profileTierLevel(r: BitReader, maxSubLayersMinus1: number): ProfileTierLevel {
